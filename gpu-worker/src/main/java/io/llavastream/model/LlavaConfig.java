@@ -1,0 +1,94 @@
+package io.llavastream.model;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * The parts of a model directory's {@code config.json}, {@code processor_config.json} and
+ * {@code generation_config.json} that the runtime needs.
+ *
+ * @param modelId          {@code _name_or_path}, stamped on every answer
+ * @param imageTokenIndex  id of {@code <image>} in the vocabulary
+ * @param tokensPerImage   number of {@code <image>} tokens one image expands to: (H/p)*(W/p) + additional tokens
+ * @param maxNewTokens     default generation length from generation_config.json
+ */
+public record LlavaConfig(String modelId, long imageTokenIndex, int tokensPerImage, TextConfig text,
+                          VisionConfig vision, int maxNewTokens) {
+
+    /**
+     * The language model's shape.
+     *
+     * @param hiddenSize             D, width of the token embeddings
+     * @param numKeyValueHeads       KVH, heads in the KV cache
+     * @param headDim                hd, width of one head
+     * @param maxPositionEmbeddings  the context length in tokens
+     */
+    public record TextConfig(int vocabSize, int hiddenSize, int numLayers, int numAttentionHeads,
+                             int numKeyValueHeads, int headDim, int maxPositionEmbeddings, long bosTokenId,
+                             long eosTokenId, long padTokenId) {
+    }
+
+    /**
+     * The CLIP vision tower's shape.
+     *
+     * @param imageSize     square input side in pixels
+     * @param hiddenSize    Dv, width of the patch features
+     * @param projectionDim E, width of the CLIP image embedding
+     */
+    public record VisionConfig(int imageSize, int patchSize, int hiddenSize, int projectionDim,
+                               int featureLayer, String selectStrategy) {
+    }
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    public static LlavaConfig read(Path dir) {
+        JsonNode c = json(dir.resolve("config.json"));
+        JsonNode p = json(dir.resolve("processor_config.json"));
+        JsonNode g = json(dir.resolve("generation_config.json"));
+        JsonNode t = required(c, "text_config", "config.json");
+        JsonNode v = required(c, "vision_config", "config.json");
+        int heads = intField(t, "num_attention_heads", "text_config");
+        int hidden = intField(t, "hidden_size", "text_config");
+        TextConfig text = new TextConfig(intField(t, "vocab_size", "text_config"), hidden,
+                intField(t, "num_hidden_layers", "text_config"), heads,
+                t.path("num_key_value_heads").asInt(heads), t.path("head_dim").asInt(hidden / heads),
+                intField(t, "max_position_embeddings", "text_config"), t.path("bos_token_id").asLong(1),
+                g.path("eos_token_id").asLong(t.path("eos_token_id").asLong(2)), t.path("pad_token_id").asLong(0));
+        String strategy = c.path("vision_feature_select_strategy").asText("default");
+        VisionConfig vision = new VisionConfig(intField(v, "image_size", "vision_config"),
+                intField(v, "patch_size", "vision_config"), intField(v, "hidden_size", "vision_config"),
+                v.path("projection_dim").asInt(0), c.path("vision_feature_layer").asInt(-2), strategy);
+        int side = vision.imageSize() / p.path("patch_size").asInt(vision.patchSize());
+        int tokensPerImage = side * side + p.path("num_additional_image_tokens").asInt(0);
+        return new LlavaConfig(c.path("_name_or_path").asText(dir.getFileName().toString()),
+                intField(c, "image_token_index", "config.json"), tokensPerImage, text, vision,
+                g.path("max_new_tokens").asInt(32));
+    }
+
+    static JsonNode json(Path file) {
+        try {
+            return JSON.readTree(Files.readString(file));
+        } catch (IOException e) {
+            throw new ModelException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static JsonNode required(JsonNode n, String field, String where) {
+        JsonNode v = n.get(field);
+        if (v == null || v.isNull()) {
+            throw new ModelException(where + " has no '" + field + "'");
+        }
+        return v;
+    }
+
+    private static int intField(JsonNode n, String field, String where) {
+        JsonNode v = required(n, field, where);
+        if (!v.canConvertToInt()) {
+            throw new ModelException(where + "." + field + " must be an integer, got " + v);
+        }
+        return v.asInt();
+    }
+}

@@ -1,0 +1,133 @@
+package io.llavastream.model;
+
+import io.llavastream.model.decode.Generation;
+import io.llavastream.model.decode.Generator;
+import io.llavastream.model.decode.LlamaDecoder;
+import io.llavastream.model.decode.SamplingParams;
+import io.llavastream.model.text.ClipTextEncoder;
+import io.llavastream.model.text.PromptTokenizer;
+import io.llavastream.model.text.TokenEmbedder;
+import io.llavastream.model.text.TokenMerge;
+import io.llavastream.model.vision.Projector;
+import io.llavastream.model.vision.VisionFeatures;
+import io.llavastream.model.vision.VisionTower;
+import java.nio.file.Path;
+
+/**
+ * All LLaVA stages chained in one process: pixel values, vision tower (Zv), projector (Hv), merge into the prompt
+ * at {@code <image>}, then the decoder. The Kafka workers run the same stage classes one per process.
+ */
+public final class LlavaModel implements AutoCloseable {
+    private final ModelDirectory dir;
+    private final PromptTokenizer tokenizer;
+    private final VisionTower vision;
+    private final Projector projector;
+    private final TokenEmbedder embedder;
+    private final TokenMerge merge;
+    private final LlamaDecoder decoder;
+    private final Generator generator;
+    private final ClipTextEncoder textEncoder;
+
+    private LlavaModel(ModelDirectory dir, EngineOptions options) {
+        this.dir = dir;
+        LlavaConfig c = dir.config();
+        this.tokenizer = new PromptTokenizer(dir);
+        this.vision = new VisionTower(dir, options);
+        this.projector = new Projector(dir, options);
+        this.embedder = new TokenEmbedder(dir, options);
+        this.merge = new TokenMerge(c.imageTokenIndex(), c.tokensPerImage(), c.text().hiddenSize(),
+                c.text().maxPositionEmbeddings());
+        this.decoder = new LlamaDecoder(dir, options);
+        this.generator = new Generator(decoder, embedder);
+        this.textEncoder = new ClipTextEncoder(dir, tokenizer, options);
+    }
+
+    public static LlavaModel load(Path root, EngineOptions options) {
+        return new LlavaModel(ModelDirectory.open(root), options);
+    }
+
+    /** Runs the vision tower and the projector over {@code images} images of pixel values [N,3,H,W]. */
+    public EncodedImages encode(float[] pixelValues, int images) {
+        long t0 = System.nanoTime();
+        VisionFeatures zv = vision.encode(pixelValues, images);
+        long t1 = System.nanoTime();
+        float[] hv = projector.project(zv.patchFeatures(), images, zv.patches());
+        return new EncodedImages(zv, hv, t1 - t0, System.nanoTime() - t1);
+    }
+
+    /**
+     * Answers {@code prompt} about {@code images} images whose pixel values ([N,3,H,W]) are given.
+     * The prompt must hold one {@code <image>} per image.
+     */
+    public Answer answer(float[] pixelValues, int images, String prompt, SamplingParams params) {
+        tokenizeAndCheck(prompt, images);  // fail fast, before the vision work
+        return answer(encode(pixelValues, images), prompt, params);
+    }
+
+    /** Answers {@code prompt} about images already encoded; the prompt must hold one {@code <image>} per image. */
+    public Answer answer(EncodedImages images, String prompt, SamplingParams params) {
+        long t0 = System.nanoTime();
+        long[] ids = tokenizeAndCheck(prompt, images.count());
+        float[] embeds = merge.scatter(ids, embedder.embed(ids), images.perImage());
+        long merged = System.nanoTime() - t0;
+        Generation g = generator.generate(embeds, ids.length, params);
+        StageTimings timings = new StageTimings(0, images.visionNanos(), images.projectorNanos(), merged,
+                g.prefillNanos(), g.decodeNanos(), g.tokenIds().length);
+        return new Answer(tokenizer.decode(g.tokenIds()), g.tokenIds(), g.finishReason(), modelId(), g.topTwoGaps(),
+                timings);
+    }
+
+    private long[] tokenizeAndCheck(String prompt, int images) {
+        return merge.expand(tokenizer.encode(prompt), images);
+    }
+
+    public String modelId() {
+        return dir.config().modelId();
+    }
+
+    public ModelDirectory directory() {
+        return dir;
+    }
+
+    public PromptTokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public VisionTower vision() {
+        return vision;
+    }
+
+    public Projector projector() {
+        return projector;
+    }
+
+    public TokenEmbedder embedder() {
+        return embedder;
+    }
+
+    public TokenMerge merge() {
+        return merge;
+    }
+
+    public LlamaDecoder decoder() {
+        return decoder;
+    }
+
+    public Generator generator() {
+        return generator;
+    }
+
+    public ClipTextEncoder textEncoder() {
+        return textEncoder;
+    }
+
+    @Override
+    public void close() {
+        textEncoder.close();
+        decoder.close();
+        embedder.close();
+        projector.close();
+        vision.close();
+        tokenizer.close();
+    }
+}

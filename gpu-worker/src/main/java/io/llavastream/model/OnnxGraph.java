@@ -1,0 +1,99 @@
+package io.llavastream.model;
+
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtSession;
+import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * One ONNX graph in an ONNX Runtime session, shared by the stage classes. It checks at load time that the graph
+ * has the inputs and outputs the stage will use, so a wrong file fails at start-up and not mid-stream.
+ */
+public final class OnnxGraph implements AutoCloseable {
+    private final OrtEnvironment env = OrtEnvironment.getEnvironment();
+    private final OrtSession session;
+    private final Path path;
+
+    public OnnxGraph(Path path, EngineOptions options, Set<String> inputs, Set<String> outputs) {
+        this.path = path;
+        try (OrtSession.SessionOptions so = options.sessionOptions()) {
+            this.session = env.createSession(path.toString(), so);
+        } catch (OrtException e) {
+            throw new ModelException("cannot load " + path + ": " + e.getMessage(), e);
+        }
+        requireNames("input", inputs, session.getInputNames());
+        requireNames("output", outputs, session.getOutputNames());
+    }
+
+    /** Runs the graph; the caller closes the result (which closes its output tensors). */
+    public OrtSession.Result run(Map<String, OnnxTensor> inputs) {
+        try {
+            return session.run(inputs);
+        } catch (OrtException e) {
+            throw new ModelException(path.getFileName() + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    public OnnxTensor floats(float[] data, long... shape) {
+        return floats(FloatBuffer.wrap(data), shape);
+    }
+
+    public OnnxTensor floats(FloatBuffer data, long... shape) {
+        try {
+            return OnnxTensor.createTensor(env, data, shape);
+        } catch (OrtException e) {
+            throw new ModelException("cannot create float tensor " + java.util.Arrays.toString(shape), e);
+        }
+    }
+
+    public OnnxTensor longs(long[] data, long... shape) {
+        try {
+            return OnnxTensor.createTensor(env, LongBuffer.wrap(data), shape);
+        } catch (OrtException e) {
+            throw new ModelException("cannot create int64 tensor " + java.util.Arrays.toString(shape), e);
+        }
+    }
+
+    /** Copies a float output into a new array. */
+    public static float[] floatsOf(OrtSession.Result r, String name) {
+        OnnxTensor t = (OnnxTensor) r.get(name).orElseThrow(() -> new ModelException("graph has no output " + name));
+        FloatBuffer b = t.getFloatBuffer();
+        float[] out = new float[b.remaining()];
+        b.get(out);
+        return out;
+    }
+
+    public static long[] shapeOf(OrtSession.Result r, String name) {
+        try {
+            return ((OnnxTensor) r.get(name).orElseThrow()).getInfo().getShape();
+        } catch (RuntimeException e) {
+            throw new ModelException("graph has no output " + name, e);
+        }
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    private void requireNames(String kind, Set<String> wanted, Set<String> actual) {
+        for (String w : wanted) {
+            if (!actual.contains(w)) {
+                throw new ModelException(path + " has no " + kind + " '" + w + "'; it has " + actual);
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            session.close();
+        } catch (OrtException e) {
+            throw new ModelException("cannot close " + path, e);
+        }
+    }
+}

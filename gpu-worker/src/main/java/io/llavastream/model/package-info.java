@@ -1,0 +1,9 @@
+/**
+ * The LLaVA model runtime on ONNX Runtime: the model directory and its configs, and {@link
+ * io.llavastream.model.LlavaModel}, which chains the stages in-process (no Kafka).
+ *
+ * <p>Sub-packages hold one stage per class: {@code image} (decode + CLIP preprocessing), {@code vision} (CLIP ViT
+ * and projector), {@code text} (tokenizer, token embeddings, the LLaVA merge, the CLIP text tower) and {@code
+ * decode} (the LLaMA decoder with its KV cache, and sampling).
+ */
+package io.llavastream.model;
