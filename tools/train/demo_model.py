@@ -121,12 +121,13 @@ class ClipVisionTower(nn.Module):
         # 2. encoder; hidden[0] is the pre-layernormed input, hidden[i] the output of layer i (HF convention)
         x = self.pre_layrnorm(x)
         hidden = [x]
+        # hidden_states[idx] needs layers 1..idx; the pooled embedding needs them all
         n_layers = len(self.layers)
-        stop = n_layers if with_embeds else (n_layers + 1 + feature_layer if feature_layer < 0 else feature_layer)
-        for layer in self.layers[:stop]:
+        idx = feature_layer if feature_layer >= 0 else n_layers + 1 + feature_layer
+        for layer in self.layers[:n_layers if with_embeds else idx]:
             x = layer(x)
             hidden.append(x)
-        features = hidden[feature_layer]  # [B,P+1,D]
+        features = hidden[idx]  # [B,P+1,D]
         if not with_embeds:
             return features, None
         # 3. pooled CLS of the last layer -> post-LN -> projection [B,E]

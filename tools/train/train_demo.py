@@ -33,7 +33,9 @@ import export_onnx  # noqa: E402
 MEAN = torch.tensor([0.48145466, 0.4578275, 0.40821073]).view(1, 3, 1, 1)
 STD = torch.tensor([0.26862954, 0.26130258, 0.27577711]).view(1, 3, 1, 1)
 CAPTION_INSTRUCTION = "describe the image."
-FEATURE_LAYER = -2
+# LLaVA's vision_feature_layer: hidden_states[-3] of the 4-layer ViT, the output of its 2nd layer. (The first
+# bundled model was trained on these features; -2, LLaVA-1.5's choice, would equally work for a new model.)
+FEATURE_LAYER = -3
 
 
 def log(msg):
