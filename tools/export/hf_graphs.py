@@ -203,10 +203,10 @@ class _VisionEmbeddings(nn.Module):
         self.patch_embedding = nn.Module()
         self.patch_embedding.weight = _param(w.get(p + "patch_embedding.weight"))  # [D,3,p,p], no bias
         self.position_embedding = Embedding(w, p + "position_embedding.weight")  # [P+1,D]
+        self.patch_size = int(self.patch_embedding.weight.shape[-1])  # a Python int, not traced
 
     def forward(self, pixel_values):
-        ps = self.patch_embedding.weight.shape[-1]
-        x = F.conv2d(pixel_values, self.patch_embedding.weight, stride=ps)  # [B,D,h,w]
+        x = F.conv2d(pixel_values, self.patch_embedding.weight, stride=self.patch_size)  # [B,D,h,w]
         x = x.flatten(2).transpose(1, 2)  # [B,P,D]
         cls = self.class_embedding.expand(x.shape[0], 1, -1)
         return torch.cat([cls, x], dim=1) + self.position_embedding.weight
@@ -337,7 +337,7 @@ class ClipText(nn.Module):
             x = layer(x, allowed)
         x = tm.final_layer_norm(x)
         at = self.pool_index(input_ids, attention_mask)  # [B]
-        pooled = x.gather(1, at[:, None, None].expand(-1, 1, x.shape[-1])).squeeze(1)  # [B,D]
+        pooled = x.gather(1, at[:, None, None].expand(-1, 1, x.shape[-1]))[:, 0]  # [B,D]
         return self.text_projection(pooled)
 
 

@@ -8,16 +8,31 @@ import ai.onnxruntime.OrtSession;
  * come with the deployment work (see docs/gpu-engine.md).
  *
  * @param intraOpThreads threads one graph run may use (0 = ONNX Runtime's default, one per core)
+ * @param maxImagePixels images declaring more pixels (width x height) are refused before decoding
  */
-public record EngineOptions(int intraOpThreads) {
+public record EngineOptions(int intraOpThreads, long maxImagePixels) {
+    /** The default pixel limit: 40 megapixels. */
+    public static final long DEFAULT_MAX_IMAGE_PIXELS = 40_000_000L;
+
     public static EngineOptions cpu() {
-        return new EngineOptions(Math.min(4, Runtime.getRuntime().availableProcessors()));
+        return threads(Math.min(4, Runtime.getRuntime().availableProcessors()));
+    }
+
+    public static EngineOptions threads(int intraOpThreads) {
+        return new EngineOptions(intraOpThreads, DEFAULT_MAX_IMAGE_PIXELS);
     }
 
     public EngineOptions {
         if (intraOpThreads < 0) {
             throw new IllegalArgumentException("intraOpThreads must be >= 0, got " + intraOpThreads);
         }
+        if (maxImagePixels < 1) {
+            throw new IllegalArgumentException("maxImagePixels must be >= 1, got " + maxImagePixels);
+        }
+    }
+
+    public EngineOptions withMaxImagePixels(long pixels) {
+        return new EngineOptions(intraOpThreads, pixels);
     }
 
     OrtSession.SessionOptions sessionOptions() throws OrtException {

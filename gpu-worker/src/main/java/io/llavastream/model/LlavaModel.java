@@ -4,6 +4,8 @@ import io.llavastream.model.decode.Generation;
 import io.llavastream.model.decode.Generator;
 import io.llavastream.model.decode.LlamaDecoder;
 import io.llavastream.model.decode.SamplingParams;
+import io.llavastream.model.image.ClipImageProcessor;
+import io.llavastream.model.image.ImageDecoder;
 import io.llavastream.model.text.ClipTextEncoder;
 import io.llavastream.model.text.PromptTokenizer;
 import io.llavastream.model.text.TokenEmbedder;
@@ -19,6 +21,8 @@ import java.nio.file.Path;
  */
 public final class LlavaModel implements AutoCloseable {
     private final ModelDirectory dir;
+    private final ImageDecoder imageDecoder;
+    private final ClipImageProcessor imageProcessor;
     private final PromptTokenizer tokenizer;
     private final VisionTower vision;
     private final Projector projector;
@@ -31,6 +35,8 @@ public final class LlavaModel implements AutoCloseable {
     private LlavaModel(ModelDirectory dir, EngineOptions options) {
         this.dir = dir;
         LlavaConfig c = dir.config();
+        this.imageDecoder = new ImageDecoder(options.maxImagePixels());
+        this.imageProcessor = ClipImageProcessor.fromConfig(dir.file("preprocessor_config.json"));
         this.tokenizer = new PromptTokenizer(dir);
         this.vision = new VisionTower(dir, options);
         this.projector = new Projector(dir, options);
@@ -44,6 +50,17 @@ public final class LlavaModel implements AutoCloseable {
 
     public static LlavaModel load(Path root, EngineOptions options) {
         return new LlavaModel(ModelDirectory.open(root), options);
+    }
+
+    /**
+     * Decodes an image file's bytes (PNG, JPEG, GIF, BMP, WebP) and preprocesses it as CLIPImageProcessor does:
+     * pixel values [3,H,W].
+     *
+     * @throws io.llavastream.model.image.InvalidImageException for bytes that are not a decodable image or that
+     *                                                          declare more pixels than the configured limit
+     */
+    public float[] pixelValues(byte[] encodedImage) {
+        return imageProcessor.preprocess(imageDecoder.decode(encodedImage));
     }
 
     /** Runs the vision tower and the projector over {@code images} images of pixel values [N,3,H,W]. */

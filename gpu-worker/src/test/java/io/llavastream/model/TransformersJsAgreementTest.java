@@ -1,0 +1,121 @@
+package io.llavastream.model;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.llavastream.model.decode.SamplingParams;
+import io.llavastream.scenes.PromptTemplate;
+import io.llavastream.scenes.Scene;
+import io.llavastream.scenes.SceneGenerator;
+import io.llavastream.scenes.SceneWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The independent reference: transformers.js, loading the model directory as a LlavaForConditionalGeneration and
+ * starting from the same PNG files through its own processor, produces the same greedy tokens as the Java runtime.
+ * A divergence is accepted only at a step where transformers.js's top two logits lie within 1e-4; it is reported.
+ */
+class TransformersJsAgreementTest {
+    static final int SCENES = 20;
+    static final int MAX_NEW_TOKENS = 32;
+    static final double NEAR_TIE = 1e-4;
+
+    @TempDir
+    static Path dir;
+    static List<Scene> scenes;
+    static Path cases;
+
+    @BeforeAll
+    static void writeCases() throws Exception {
+        TransformersJs.assumeAvailable();
+        SceneWriter.write(31, SCENES, dir, i -> { });
+        scenes = new SceneGenerator(31).scenes(0, SCENES);
+        ObjectMapper json = new ObjectMapper();
+        List<String> lines = new ArrayList<>();
+        for (Scene s : scenes) {
+            String png = dir.resolve(s.id() + ".png").toString();
+            lines.add(json.writeValueAsString(json.createObjectNode().put("image", png)
+                    .put("prompt", PromptTemplate.captionPrompt())));
+            String q = s.questions().get(s.index() % s.questions().size()).question();
+            lines.add(json.writeValueAsString(json.createObjectNode().put("image", png)
+                    .put("prompt", PromptTemplate.userTurn(q))));
+        }
+        cases = dir.resolve("cases.jsonl");
+        Files.write(cases, lines);
+    }
+
+    @Test
+    void greedyTokensEqualTransformersJsFromTheSamePngFiles() throws Exception {
+        List<JsonNode> ref = TransformersJs.run(TestModels.demo(), cases, "--max-new-tokens",
+                Integer.toString(MAX_NEW_TOKENS));
+        assertThat(ref).hasSize(2 * SCENES);
+        int identical = 0;
+        List<String> nearTies = new ArrayList<>();
+        try (LlavaModel model = LlavaModel.load(TestModels.demo(), EngineOptions.cpu())) {
+            for (JsonNode r : ref) {
+                String prompt = r.get("prompt").asText();
+                byte[] png = Files.readAllBytes(Path.of(r.get("image").asText()));
+                long[] ids = model.merge().expand(model.tokenizer().encode(prompt), 1);
+                assertThat(ids).as("input ids of %s", prompt).containsExactly(longs(r.get("input_ids")));
+                long[] java = model.answer(model.pixelValues(png), 1, prompt, SamplingParams.greedy(MAX_NEW_TOKENS))
+                        .tokenIds();
+                long[] js = longs(r.get("token_ids"));
+                int k = firstDifference(java, js);
+                if (k < 0) {
+                    identical++;
+                    continue;
+                }
+                JsonNode top2 = r.get("top2").get(k);
+                double gap = top2.get(0).asDouble() - top2.get(1).asDouble();
+                String where = r.get("image").asText() + " '" + prompt.replace("\n", "\\n") + "' step " + k
+                        + " (top-2 gap " + gap + ")";
+                assertThat(gap).as("divergence from transformers.js at %s", where).isLessThan(NEAR_TIE);
+                nearTies.add(where);
+            }
+        }
+        System.out.printf("transformers.js agreement: %d of %d cases identical; near-tie divergences: %s%n",
+                identical, ref.size(), nearTies);
+    }
+
+    @Test
+    void pixelValuesEqualTransformersJsProcessorOnScenes() throws Exception {
+        List<JsonNode> ref = TransformersJs.run(TestModels.demo(), cases, "--pixels");
+        float worst = 0;
+        try (LlavaModel model = LlavaModel.load(TestModels.demo(), EngineOptions.cpu())) {
+            for (JsonNode r : ref) {
+                float[] java = model.pixelValues(Files.readAllBytes(Path.of(r.get("image").asText())));
+                JsonNode data = r.get("data");
+                assertThat(java).hasSize(data.size());
+                for (int i = 0; i < java.length; i++) {
+                    worst = Math.max(worst, Math.abs(java[i] - (float) data.get(i).asDouble()));
+                }
+            }
+        }
+        System.out.println("pixel values vs transformers.js on scenes: max |diff| = " + worst);
+        assertThat(worst).isLessThan(1e-5f);
+    }
+
+    private static int firstDifference(long[] a, long[] b) {
+        for (int i = 0; i < Math.min(a.length, b.length); i++) {
+            if (a[i] != b[i]) {
+                return i;
+            }
+        }
+        return a.length == b.length ? -1 : Math.min(a.length, b.length);
+    }
+
+    private static long[] longs(JsonNode array) {
+        long[] out = new long[array.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = array.get(i).asLong();
+        }
+        return out;
+    }
+}
