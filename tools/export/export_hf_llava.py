@@ -135,6 +135,13 @@ def same_tower(a, b):
     return worst <= 1.0, worst
 
 
+def image_token_index(llava_cfg):
+    v = cfg_get(llava_cfg, "image_token_index", cfg_get(llava_cfg, "image_token_id"))
+    if v is None:
+        raise ValueError("config has neither image_token_index nor image_token_id")
+    return int(v)
+
+
 def derive_configs(mods: Modules, llava_cfg: dict, clip_cfg: dict, preprocessor: dict, generation: dict,
                    model_id, clip_id, dtype, image_token="<image>", pad_token_id=None, clip_bos_token_id=None,
                    max_new_tokens=32):
@@ -144,12 +151,11 @@ def derive_configs(mods: Modules, llava_cfg: dict, clip_cfg: dict, preprocessor:
     cfg["_name_or_path"] = model_id
     cfg.setdefault("architectures", ["LlavaForConditionalGeneration"])
     cfg["model_type"] = "llava"
-    token_index = cfg.get("image_token_index", cfg.get("image_token_id"))
-    if token_index is None:
-        raise ValueError("config has neither image_token_index nor image_token_id")
-    cfg["image_token_index"] = int(token_index)
+    cfg["image_token_index"] = image_token_index(cfg)
     cfg["image_seq_length"] = mods.num_features
     cfg["torch_dtype"] = "float16" if dtype == "fp16" else "float32"
+    if "dtype" in cfg:  # transformers >= 4.56 writes 'dtype'
+        cfg["dtype"] = cfg["torch_dtype"]
     heads = int(t["num_attention_heads"])
     t.setdefault("num_key_value_heads", heads)
     if not t.get("head_dim"):
@@ -502,7 +508,9 @@ def main(argv=None):
         f"(weight diff {mods.tower_max_rel_diff:.2g} of bf16 rounding); {mods.num_features} features of {mods.feature_dim}; "
         f"LM {mods.lm.num_layers} layers")
     report = {"model": a.model, "clip": a.clip, "dtype": a.dtype, "transformers": transformers.__version__,
-              "torch": torch.__version__, "tower_shared": mods.tower_shared}
+              "torch": torch.__version__, "tower_shared": mods.tower_shared,
+              "tower_weight_diff_vs_bf16_rounding": mods.tower_max_rel_diff, "image_features": mods.num_features,
+              "feature_layers": mods.layers, "select_strategy": mods.strategy}
     if not a.no_verify:
         log("comparing the hand-written graphs with transformers on the real weights")
         report["verify_max_rel_diff"] = verify_against_hf(mods, model, clip, processor.tokenizer, clip_tok)
@@ -511,7 +519,7 @@ def main(argv=None):
     if a.golden:
         log(f"recording transformers' outputs for {a.golden}")
         write_golden(a.out, mods, model, processor, clip, clip_tok, a.golden, a.golden_count,
-                     a.golden_max_new_tokens, a.prompt_template, int(llava_cfg.get("image_token_index")))
+                     a.golden_max_new_tokens, a.prompt_template, image_token_index(llava_cfg))
 
     with tempfile.TemporaryDirectory() as tmp:
         processor.save_pretrained(os.path.join(tmp, "llava"))
@@ -526,10 +534,8 @@ def main(argv=None):
                 pre = json.load(f)
         else:
             pre = processor.image_processor.to_dict()
-        try:
-            gen = model.generation_config.to_dict()
-        except AttributeError:
-            gen = {}
+        gc = getattr(model, "generation_config", None)
+        gen = (gc.to_diff_dict() if hasattr(gc, "to_diff_dict") else gc.to_dict()) if gc is not None else {}
         configs = derive_configs(mods, llava_cfg, clip_cfg, pre, gen, a.model_id or a.model, a.clip, a.dtype,
                                  image_token=getattr(processor, "image_token", None) or "<image>",
                                  pad_token_id=processor.tokenizer.pad_token_id,

@@ -103,12 +103,11 @@ def to_fp16(model, keep_fp32_ops=KEEP_FP32_OPS):
     consts = {t.name: t for t in g.initializer if t.data_type == FLOAT}
     const_nodes = {n.output[0]: n for n in g.node if n.op_type == "Constant" and types.get(n.output[0]) == FLOAT}
     is_const = lambda name: name in consts or name in const_nodes  # noqa: E731
-    graph_inputs = {i.name for i in g.input}
 
     # pass 1: which nodes stay float32; physical type (native) and region (f32 or act) of each float tensor
     native, region, node_prec, const_needs = {}, {}, [], {}
     for i in g.input:
-        if types.get(i.name) == FLOAT:
+        if types.get(i.name) == FLOAT and i.name not in consts:
             native[i.name], region[i.name] = FLOAT, "act"  # an activation, physically float32
     for n in g.node:
         if n.op_type == "Constant" and n.output[0] in const_nodes:
