@@ -375,9 +375,12 @@ class LlamaSpec:
         if mt not in ("llama",):
             raise NotImplementedError(f"language model type {mt!r}: only llama is written here")
         heads = int(cfg_get(cfg, "num_attention_heads"))
+        # transformers v5 keeps rope_theta and the scaling in one 'rope_parameters' dict
+        rp = cfg_get(cfg, "rope_parameters", None) or {}
+        theta = float(cfg_get(cfg, "rope_theta", rp.get("rope_theta", 10000.0)))
+        scaling = cfg_get(cfg, "rope_scaling", None) or (rp if rp.get("rope_type", "default") != "default" else None)
         return cls(heads, int(cfg_get(cfg, "num_key_value_heads", heads)), float(cfg_get(cfg, "rms_norm_eps", 1e-6)),
-                   float(cfg_get(cfg, "rope_theta", 10000.0)), cfg_get(cfg, "rope_scaling", None),
-                   str(cfg_get(cfg, "hidden_act", "silu")), cfg_get(cfg, "head_dim", None))
+                   theta, scaling, str(cfg_get(cfg, "hidden_act", "silu")), cfg_get(cfg, "head_dim", None))
 
 
 def rope_inv_freq(head_dim, theta, scaling=None):

@@ -318,6 +318,19 @@ class ModuleTests(unittest.TestCase):
             b = G.ClipText(sd, G.ClipSpec(4), None)(ids2[:, :4], mask2[:, :4])
         self.assertLess(max_diff(a, b), 1e-6)
 
+    def test_llama_spec_from_config_variants(self):
+        old = G.LlamaSpec.from_config({"model_type": "llama", "num_attention_heads": 32, "rope_theta": 5e5,
+                                       "rope_scaling": None, "rms_norm_eps": 1e-5})
+        self.assertEqual((old.num_key_value_heads, old.rope_theta, old.rope_scaling), (32, 5e5, None))
+        v5 = G.LlamaSpec.from_config({"model_type": "llama", "num_attention_heads": 32, "num_key_value_heads": 8,
+                                      "rope_parameters": {"rope_type": "linear", "rope_theta": 1e4, "factor": 4.0}})
+        self.assertEqual((v5.rope_theta, v5.rope_scaling["factor"]), (1e4, 4.0))
+        self.assertTrue(torch.allclose(G.rope_inv_freq(8, 1e4, v5.rope_scaling), G.rope_inv_freq(8, 1e4) / 4))
+        with self.assertRaises(NotImplementedError):
+            G.rope_inv_freq(8, 1e4, {"rope_type": "dynamic", "factor": 2.0})
+        with self.assertRaises(NotImplementedError):
+            G.LlamaSpec.from_config({"model_type": "mistral", "num_attention_heads": 4})
+
     def test_projector(self):
         sd = projector_sd(self.g)
         x = torch.randn(2, 5, 32, generator=self.g)
@@ -684,7 +697,7 @@ class AgainstTransformers(unittest.TestCase):
     """Our modules vs transformers' own on tiny random models (runs only where transformers is installed)."""
 
     def test_tiny_llava_and_clip(self):
-        from transformers import (CLIPConfig, CLIPModel, CLIPTextConfig, CLIPVisionConfig, LlamaConfig, LlavaConfig,
+        from transformers import (CLIPConfig, CLIPModel, CLIPVisionConfig, LlamaConfig, LlavaConfig,
                                   LlavaForConditionalGeneration)
         torch.manual_seed(0)
         vc = dict(hidden_size=32, intermediate_size=64, num_hidden_layers=3, num_attention_heads=4, image_size=28,

@@ -26,7 +26,7 @@ final class ScenesCommand implements Callable<Integer> {
         try (Progress p = new Progress("scenes", count)) {
             jsonl = SceneWriter.write(seed, count, out, i -> p.step());
         }
-        System.out.println("wrote " + count + " scenes to " + out + " (ground truth: " + jsonl + ")");
+        System.err.println("wrote " + count + " scenes to " + out + " (ground truth: " + jsonl + ")");
         return 0;
     }
 }

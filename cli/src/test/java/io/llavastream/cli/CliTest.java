@@ -1,0 +1,93 @@
+package io.llavastream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.llavastream.scenes.SceneGenerator;
+import io.llavastream.scenes.SceneRenderer;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The commands' --json contracts, run in-process on the bundled model. */
+class CliTest {
+    static final ObjectMapper JSON = new ObjectMapper();
+    @TempDir
+    Path dir;
+
+    record Run(int exit, List<JsonNode> lines) {
+    }
+
+    static Run run(String... args) throws Exception {
+        PrintStream old = System.out;
+        ByteArrayOutputStream buf = new ByteArrayOutputStream();
+        int exit;
+        try (PrintStream p = new PrintStream(buf, true, StandardCharsets.UTF_8)) {
+            System.setOut(p);
+            exit = Main.commandLine().execute(args);
+        } finally {
+            System.setOut(old);
+        }
+        List<JsonNode> lines = new ArrayList<>();
+        for (String l : buf.toString(StandardCharsets.UTF_8).split("\n")) {
+            if (!l.isBlank()) {
+                lines.add(JSON.readTree(l));
+            }
+        }
+        return new Run(exit, lines);
+    }
+
+    @Test
+    void captionJsonPrintsOneObjectPerImageWithTextAndTokenIds() throws Exception {
+        Path a = Files.write(dir.resolve("a.png"), SceneRenderer.png(new SceneGenerator(3).scene(0)));
+        Path b = Files.write(dir.resolve("b.png"), SceneRenderer.png(new SceneGenerator(3).scene(1)));
+        Run r = run("caption", "--json", a.toString(), b.toString());
+        assertThat(r.exit()).isZero();
+        assertThat(r.lines()).hasSize(2);
+        for (JsonNode n : r.lines()) {
+            assertThat(n.has("file") && n.has("prompt") && n.has("text") && n.has("token_ids")).isTrue();
+            assertThat(n.get("token_ids").size()).isPositive();
+        }
+        assertThat(r.lines().get(0).get("file").asText()).endsWith("a.png");
+    }
+
+    @Test
+    void captionReportsABadFileAndGoesOnWithTheNext() throws Exception {
+        Path bad = Files.write(dir.resolve("bad.png"), "not an image".getBytes());
+        Path good = Files.write(dir.resolve("good.png"), SceneRenderer.png(new SceneGenerator(3).scene(2)));
+        Run r = run("caption", "--json", bad.toString(), good.toString());
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.lines()).hasSize(2);
+        assertThat(r.lines().get(0).get("error").asText()).isEqualTo("InvalidImageException");
+        assertThat(r.lines().get(1).get("text").asText()).isNotBlank();
+    }
+
+    @Test
+    void evalJsonReportsTheThreeScores() throws Exception {
+        Run r = run("eval", "--count", "5", "--seed", "123", "--json");
+        assertThat(r.exit()).isZero();
+        JsonNode n = r.lines().get(0);
+        assertThat(n.get("scenes").asInt()).isEqualTo(5);
+        for (String field : List.of("captionExactMatch", "vqaAccuracy", "retrievalR1")) {
+            assertThat(n.get(field).asDouble()).isBetween(0.0, 1.0);
+        }
+        assertThat(n.get("vqaByType").size()).isEqualTo(6);
+    }
+
+    @Test
+    void scenesWritesPngsAndGroundTruth() throws Exception {
+        Run r = run("scenes", "--count", "3", "--seed", "9", "--out", dir.toString());
+        assertThat(r.exit()).isZero();
+        assertThat(Files.readAllLines(dir.resolve("scenes.jsonl"))).hasSize(3);
+        try (var files = Files.list(dir)) {
+            assertThat(files.filter(p -> p.toString().endsWith(".png")).count()).isEqualTo(3);
+        }
+    }
+}
