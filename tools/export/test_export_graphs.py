@@ -217,6 +217,11 @@ def ref_llama_logits(sd, emb, mask, heads, kvh, eps=1e-5, theta=10000.0, linear_
     return rms(x, sd["model.norm.weight"]) @ _d(head).T
 
 
+def read_json(*path):
+    with open(os.path.join(*path)) as f:
+        return json.load(f)
+
+
 def positions(mask):
     return (mask.cumsum(-1) - 1).clamp(min=0)
 
@@ -562,10 +567,8 @@ class ExportTests(unittest.TestCase):
             self.assertLess(weight_bytes(self.graph(name, True)), 0.55 * weight_bytes(self.graph(name)), name)
 
     def test_configs(self):
-        cfg = json.load(open(os.path.join(self.out, "config.json")))
-        proc = json.load(open(os.path.join(self.out, "processor_config.json")))
-        pre = json.load(open(os.path.join(self.out, "preprocessor_config.json")))
-        gen = json.load(open(os.path.join(self.out, "generation_config.json")))
+        cfg, proc = read_json(self.out, "config.json"), read_json(self.out, "processor_config.json")
+        pre, gen = read_json(self.out, "preprocessor_config.json"), read_json(self.out, "generation_config.json")
         self.assertEqual(cfg["_name_or_path"], "test/llava-tiny")
         self.assertEqual(cfg["image_token_index"], 57)
         self.assertEqual(cfg["text_config"]["head_dim"], 8)
@@ -683,6 +686,254 @@ class FakeHfLayouts(unittest.TestCase):
             self.assertTrue(all(k.startswith("vision_model.") for k in vsd))
             self.assertEqual(set(psd), {"linear_1.weight", "linear_1.bias", "linear_2.weight", "linear_2.bias"})
             G.Llama(out, G.LlamaSpec(4, 2))  # loads
+
+
+class FakeTransformers:
+    """Stand-ins for the transformers classes that export_hf_llava.main() uses, computing with the reference
+    functions above on tiny weights.  They encode this file's reading of transformers' API (attribute names, call
+    signatures), so they test the exporter's glue code, not compatibility with transformers itself."""
+
+    IMAGE, BOS, EOS, PAD = 57, 1, 2, 58
+
+    @classmethod
+    def module(cls):
+        import types
+        g = torch.Generator().manual_seed(11)
+        llava_cfg, clip_cfg, pre = tiny_configs()
+        clip_sd = {**clip_vision_sd(g), **clip_text_sd(g)}
+        vsd = {k: v.half().float() for k, v in clip_sd.items() if k.startswith("vision_model.")}
+        lsd, psd = llama_sd(g), projector_sd(g)
+        nn = torch.nn
+
+        class Cfg:
+            def __init__(self, d):
+                self.d = d
+                for k, v in d.items():
+                    setattr(self, k, v)
+
+            def to_json_string(self, use_diff=True):
+                return json.dumps(self.d)
+
+        class Out:
+            def __init__(self, **kw):
+                self.__dict__.update(kw)
+
+        class Vision(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.sd = vsd
+
+            def state_dict(self, *a, **k):
+                return dict(vsd)
+
+            def forward(self, pixel_values, output_hidden_states=False):
+                hidden, _ = ref_clip_vision({**vsd, "visual_projection.weight": clip_sd["visual_projection.weight"]},
+                                            pixel_values, 4)
+                return Out(hidden_states=tuple(h.float() for h in hidden))
+
+        class Proj(nn.Module):
+            def state_dict(self, *a, **k):
+                return dict(psd)
+
+            def forward(self, x):
+                return F.gelu(x @ psd["linear_1.weight"].T + psd["linear_1.bias"]) @ psd["linear_2.weight"].T + psd[
+                    "linear_2.bias"]
+
+        class Lm(nn.Module):  # LlamaForCausalLM (the older layout)
+            def __init__(self):
+                super().__init__()
+                self.model, self.lm_head = nn.Module(), nn.Linear(32, 60, bias=False)
+                self.lm_head.weight.data = lsd["lm_head.weight"]
+
+            def state_dict(self, *a, **k):
+                return dict(lsd)
+
+        class Llava(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.vision_tower, self.multi_modal_projector, self.language_model = Vision(), Proj(), Lm()
+                self.config = Cfg(llava_cfg)
+                self.generation_config = Out(to_diff_dict=lambda: {"bos_token_id": cls.BOS, "eos_token_id": cls.EOS,
+                                                                   "pad_token_id": cls.PAD})
+
+            @classmethod
+            def from_pretrained(klass, name, **kw):
+                assert kw.get("dtype", kw.get("torch_dtype")) == torch.float32, kw
+                return klass()
+
+            def get_input_embeddings(self):
+                return lambda ids: lsd["model.embed_tokens.weight"][ids]
+
+            def get_output_embeddings(self):
+                return self.language_model.lm_head
+
+            def forward(self, input_ids=None, pixel_values=None, attention_mask=None):
+                ids = input_ids[0].tolist()
+                if pixel_values is not None:
+                    feats = self.vision_tower(pixel_values).hidden_states[-2][:, 1:]
+                    ids = E.expand_image_tokens(ids, cls.IMAGE, feats.shape[1])
+                emb = lsd["model.embed_tokens.weight"][torch.tensor([ids])].clone()
+                if pixel_values is not None:
+                    emb[torch.tensor([ids]) == cls.IMAGE] = self.multi_modal_projector(feats)[0]
+                logits = ref_llama_logits(lsd, emb, torch.ones(1, len(ids), dtype=torch.long), 4, 2).float()
+                return Out(logits=logits)
+
+            def generate(self, input_ids=None, pixel_values=None, attention_mask=None, max_new_tokens=4, **kw):
+                out = input_ids
+                for _ in range(max_new_tokens):
+                    nxt = int(self.forward(out, pixel_values).logits[0, -1].argmax())
+                    out = torch.cat([out, torch.tensor([[nxt]])], 1)
+                    if nxt == cls.EOS:
+                        break
+                return out
+
+        class Tok:
+            model_max_length = 16
+
+            def __init__(self, clip=False):
+                self.clip = clip
+                # CLIP: <|startoftext|> 48, <|endoftext|> 49 (also its pad), the largest id, as in openai's vocab
+                self.bos_token_id, self.eos_token_id, self.pad_token_id = (48, 49, 49) if clip else (
+                    cls.BOS, cls.EOS, cls.PAD)
+
+            def encode(self, text):
+                words = text.replace("\n", " ").split()
+                if self.clip:
+                    return [48] + [5 + sum(map(ord, w)) % 40 for w in words][:14] + [49]
+                return [cls.BOS] + [cls.IMAGE if w == "<image>" else 3 + sum(map(ord, w)) % 50 for w in words]
+
+            def __call__(self, text, padding=False, return_tensors=None, truncation=False, max_length=None):
+                rows = [self.encode(t) for t in ([text] if isinstance(text, str) else text)]
+                n = max(map(len, rows))
+                pad = 49 if self.clip else cls.PAD
+                return {"input_ids": torch.tensor([r + [pad] * (n - len(r)) for r in rows]),
+                        "attention_mask": torch.tensor([[1] * len(r) + [0] * (n - len(r)) for r in rows])}
+
+            def decode(self, ids, skip_special_tokens=False):
+                return " ".join(f"t{i}" for i in ids if not (skip_special_tokens and i in (cls.EOS, cls.BOS)))
+
+            def save_pretrained(self, d):
+                os.makedirs(d, exist_ok=True)
+                for n in ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json"):
+                    with open(os.path.join(d, n), "w") as f:
+                        json.dump({"fake": n, "clip": self.clip}, f)
+
+        class Processor:
+            image_token = "<image>"
+
+            def __init__(self):
+                self.tokenizer = Tok()
+
+            @classmethod
+            def from_pretrained(klass, name, **kw):
+                return klass()
+
+            def __call__(self, images=None, text=None, return_tensors=None):
+                x = torch.from_numpy(np.asarray(images.resize((28, 28)), dtype=np.float32) / 255).permute(2, 0, 1)
+                mean, std = torch.tensor(pre["image_mean"]).view(3, 1, 1), torch.tensor(pre["image_std"]).view(3, 1, 1)
+                out = self.tokenizer(text)
+                out["pixel_values"] = ((x - mean) / std)[None]
+                return out
+
+            def save_pretrained(self, d):
+                self.tokenizer.save_pretrained(d)
+                with open(os.path.join(d, "preprocessor_config.json"), "w") as f:
+                    json.dump(pre, f)
+
+        class Clip(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.config = Cfg(clip_cfg)
+                self.visual_projection = lambda x: x @ clip_sd["visual_projection.weight"].T
+                self.text_projection = lambda x: x @ clip_sd["text_projection.weight"].T
+
+            @classmethod
+            def from_pretrained(klass, name, **kw):
+                return klass()
+
+            def state_dict(self, *a, **k):
+                return dict(clip_sd)
+
+            def vision_model(self, pixel_values=None):
+                hidden, _ = ref_clip_vision(clip_sd, pixel_values, 4)
+                p = "vision_model.post_layernorm."
+                return Out(pooler_output=F.layer_norm(hidden[-1][:, 0].float(), (32,), clip_sd[p + "weight"],
+                                                      clip_sd[p + "bias"], 1e-5))
+
+            def text_model(self, input_ids=None, attention_mask=None):
+                pooled = ref_clip_text({**clip_sd, "text_projection.weight": torch.eye(32)}, input_ids,
+                                       attention_mask, 4, 2)
+                return Out(pooler_output=pooled.float())
+
+        mod = types.ModuleType("transformers")
+        mod.__version__ = "4.46.0"
+        mod.LlavaForConditionalGeneration, mod.CLIPModel, mod.AutoProcessor = Llava, Clip, Processor
+        mod.AutoTokenizer = type("AutoTokenizer", (), {"from_pretrained": staticmethod(lambda *a, **k: Tok(True))})
+        return mod
+
+
+class MainWithFakeTransformers(unittest.TestCase):
+    def test_main_end_to_end(self):
+        from PIL import Image
+        fake = FakeTransformers.module()
+        saved = sys.modules.get("transformers")
+        sys.modules["transformers"] = fake
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                golden = os.path.join(tmp, "scenes")
+                os.makedirs(golden)
+                rng = np.random.default_rng(0)
+                with open(os.path.join(golden, "scenes.jsonl"), "w") as f:
+                    for i in range(2):
+                        Image.fromarray(rng.integers(0, 255, (40, 40, 3), dtype=np.uint8)).save(
+                            os.path.join(golden, f"s{i}.png"))
+                        f.write(json.dumps({"file": f"s{i}.png", "caption": f"scene {i} caption.",
+                                            "questions": [{"question": "what is it?", "answer": "x"}]}) + "\n")
+                out = os.path.join(tmp, "model")
+                E.main(["--model", "fake/llava", "--clip", "fake/clip", "--out", out, "--dtype", "fp16",
+                        "--golden", golden, "--golden-max-new-tokens", "3"])
+                report = read_json(out, "export_report.json")
+                self.assertTrue(report["tower_shared"])
+                self.assertLess(max(report["verify_max_rel_diff"].values()), 2e-3, report)
+                man = read_json(out, "reference", "manifest.json")
+                self.assertEqual((man["feature_layer"], len(man["cases"])), (-2, 2))
+                case = man["cases"][0]
+                self.assertEqual(case["tensors"]["case0.image_features"]["shape"], [1, 16, 32])
+                self.assertEqual(case["tensors"]["case0.caption_input_ids"]["dtype"], "int64")
+                self.assertEqual(len(case["turns"]), 2)
+                turn = case["turns"][0]
+                ids = np.fromfile(os.path.join(out, "reference", turn["tensors"]["case0.turn0.input_ids"]["file"]),
+                                  "<i8")
+                self.assertEqual(int((ids == 57).sum()), 16)  # expanded as the runtime expands it
+                self.assertTrue(1 <= len(turn["greedy_token_ids"]) <= 3)
+                logits = np.fromfile(os.path.join(out, "reference", "case0.turn0.prefill_last_logits.bin"), "<f4")
+                self.assertEqual(int(logits.argmax()), turn["greedy_token_ids"][0])
+                # the reference tensors agree with what the exported graphs compute from them
+                pv = np.fromfile(os.path.join(out, "reference", "case0.pixel_values.bin"), "<f4").reshape(1, 3, 28, 28)
+                feats = np.fromfile(os.path.join(out, "reference", "case0.image_features.bin"), "<f4").reshape(1, 16, 32)
+                res = onnx_eval.run(os.path.join(out, "onnx", "vision_tower.onnx"), {"pixel_values": pv})
+                self.assertLess(max_diff(res["image_features"], feats) / max(1.0, float(np.abs(feats).max())), 3e-2)
+                emb = np.fromfile(os.path.join(out, "reference", "case0.turn0.inputs_embeds.bin"), "<f4")
+                emb = emb.reshape(1, -1, 32)
+                feeds = {"inputs_embeds": emb, "attention_mask": np.ones((1, emb.shape[1]), np.int64),
+                         "position_ids": np.arange(emb.shape[1], dtype=np.int64)[None]}
+                for i in range(2):
+                    for kv in ("key", "value"):
+                        feeds[f"past_key_values.{i}.{kv}"] = np.zeros((1, 2, 0, 8), np.float32)
+                res = onnx_eval.run(os.path.join(out, "onnx", "decoder_model_merged.onnx"), feeds)
+                self.assertLess(max_diff(res["logits"][0, -1], logits) / max(1.0, float(np.abs(logits).max())), 3e-2)
+                for name in ("tokenizer.json", "clip_tokenizer.json", "tokenizer_config.json",
+                             "special_tokens_map.json"):
+                    self.assertTrue(os.path.isfile(os.path.join(out, name)), name)
+                self.assertTrue(read_json(out, "clip_tokenizer.json")["clip"])
+                self.assertEqual(read_json(out, "config.json")["torch_dtype"], "float16")
+                ct = read_json(out, "config.json")["clip_text_config"]
+                self.assertEqual((ct["bos_token_id"], ct["eos_token_id"]), (48, 49))
+        finally:
+            if saved is None:
+                del sys.modules["transformers"]
+            else:
+                sys.modules["transformers"] = saved
 
 
 try:
