@@ -65,8 +65,9 @@ class Modules:
 
     llava_vision_sd: CLIPVisionModel keys (vision_model.*); projector_sd: linear_1/linear_2; llama_sd:
     LlamaForCausalLM keys (model.*, lm_head.weight); clip_sd: CLIPModel keys (vision_model.*, text_model.*,
-    visual_projection.weight, text_projection.weight).  When the LLaVA tower equals CLIP's (up to fp16 rounding) one
-    pass gives both the features and the embedding; otherwise image_embeds comes from CLIP's own tower.
+    visual_projection.weight, text_projection.weight).  The embedding head (post_layernorm, visual_projection) is
+    always CLIP's.  When the LLaVA tower's other weights equal CLIP's (up to fp16/bf16 rounding) one pass gives both
+    the features and the embedding; otherwise image_embeds comes from a second pass through CLIP's own tower.
     """
 
     def __init__(self, llava_cfg, clip_cfg, llava_vision_sd, projector_sd, llama_sd, clip_sd, clip_eos_token_id):
@@ -78,15 +79,16 @@ class Modules:
         self.layers = feature_layers(llava_cfg)
         self.strategy = cfg_get(llava_cfg, "vision_feature_select_strategy", "default")
         clip_vision_sd = {k: v for k, v in clip_sd.items() if k.startswith("vision_model.")}
-        self.tower_shared, self.tower_max_rel_diff = same_tower(llava_vision_sd, clip_vision_sd)
-        proj = {"visual_projection.weight": clip_sd["visual_projection.weight"]}
+        # LLaVA never uses its tower's post_layernorm (a checkpoint may even hold an untrained one): not compared
+        self.tower_shared, self.tower_max_rel_diff = same_tower(llava_vision_sd, clip_vision_sd, skip=HEAD_KEYS)
+        head = {k: clip_sd[k] for k in HEAD_KEYS}
         vspec = G.ClipSpec.from_config(vcfg)
         if self.tower_shared:
-            self.tower = G.ClipVision({**llava_vision_sd, **proj}, vspec, "LLaVA vision tower")
+            self.tower = G.ClipVision({**llava_vision_sd, **head}, vspec, "LLaVA vision tower")
             self.embed_tower = None
         else:
             self.tower = G.ClipVision(llava_vision_sd, vspec, "LLaVA vision tower")
-            self.embed_tower = G.ClipVision({**clip_vision_sd, **proj}, G.ClipSpec.from_config(clip_vcfg),
+            self.embed_tower = G.ClipVision({**clip_vision_sd, **head}, G.ClipSpec.from_config(clip_vcfg),
                                             "CLIP vision tower")
             if self.embed_tower.image_size != self.tower.image_size:
                 raise ValueError(f"CLIP image size {self.embed_tower.image_size} != LLaVA's {self.tower.image_size}")
@@ -116,14 +118,17 @@ class Modules:
                              self.embed_tower)
 
 
-def same_tower(a, b):
-    """Whether two CLIP vision state dicts hold the same weights up to fp16 / bf16 rounding.
+HEAD_KEYS = ("vision_model.post_layernorm.weight", "vision_model.post_layernorm.bias", "visual_projection.weight")
+
+
+def same_tower(a, b, skip=()):
+    """Whether two CLIP vision state dicts hold the same weights (but those in skip) up to fp16 / bf16 rounding.
 
     Returns (same, worst) where worst is the largest |a - b| / (|b| * 2^-8 + 2^-23) over all weights: <= 1 when a is
     b rounded to fp16 or bf16 (llava-hf ships the tower in fp16; openai's CLIP is fp32).
     """
-    keys = {k for k in a if not G.IGNORABLE.search(k)}
-    if keys != {k for k in b if not G.IGNORABLE.search(k)}:
+    keys = {k for k in a if not G.IGNORABLE.search(k) and k not in skip}
+    if keys != {k for k in b if not G.IGNORABLE.search(k) and k not in skip}:
         return False, float("inf")
     worst = 0.0
     for k in keys:
@@ -179,7 +184,8 @@ def derive_configs(mods: Modules, llava_cfg: dict, clip_cfg: dict, preprocessor:
         "intermediate_size": int(tm.encoder.layers[0].mlp.fc1.weight.shape[0]),
         "num_hidden_layers": len(tm.encoder.layers), "num_attention_heads": int(cfg_get(tc, "num_attention_heads")),
         "max_position_embeddings": int(tm.embeddings.position_embedding.weight.shape[0]),
-        "projection_dim": int(mods.text.text_projection.weight.shape[0]), "hidden_act": cfg_get(tc, "hidden_act", "quick_gelu"),
+        "projection_dim": int(mods.text.text_projection.weight.shape[0]),
+        "hidden_act": cfg_get(tc, "hidden_act", "quick_gelu"),
         "layer_norm_eps": float(cfg_get(tc, "layer_norm_eps", 1e-5)),
         "eos_token_id": mods.clip_eos_token_id, "bos_token_id": clip_bos_token_id,
         # text_encoder.onnx takes CLIP's token ids, not the LM's: tokenise with this file.
@@ -205,12 +211,15 @@ def derive_configs(mods: Modules, llava_cfg: dict, clip_cfg: dict, preprocessor:
     processor = {"processor_class": "LlavaProcessor", "image_token": image_token, "patch_size": p,
                  "num_additional_image_tokens": extra, "vision_feature_select_strategy": mods.strategy}
 
-    gen = {k: v for k, v in (generation or {}).items() if not k.startswith("_")}
+    gen = {key: val for key, val in (generation or {}).items() if not key.startswith("_")}
     for key in ("bos_token_id", "eos_token_id", "pad_token_id"):
         if gen.get(key) is None and t.get(key) is not None:
             gen[key] = t[key]
-    if isinstance(gen.get("eos_token_id"), list) and len(gen["eos_token_id"]) == 1:
-        gen["eos_token_id"] = gen["eos_token_id"][0]
+    if isinstance(gen.get("eos_token_id"), list):
+        if len(gen["eos_token_id"]) == 1:
+            gen["eos_token_id"] = gen["eos_token_id"][0]
+        else:
+            log(f"warning: several eos_token_id {gen['eos_token_id']}; the Java runtime reads a single id")
     gen.setdefault("do_sample", False)
     gen.setdefault("max_new_tokens", max_new_tokens)
     return {"config.json": cfg, "preprocessor_config.json": pre, "processor_config.json": processor,
@@ -353,7 +362,7 @@ def verify_against_hf(mods: Modules, model, clip, tokenizer, clip_tokenizer, tol
     logits, _ = mods.lm(emb, pos, G.causal_allowed(mask, pos))
     res["logits"] = _rel(logits, ref_logits)
     # the cached path on the real weights: prefill n-1 tokens, then one step
-    l1, past = mods.lm(emb[:, :-1], pos[:, :-1], G.causal_allowed(mask[:, :-1], pos[:, :-1]))
+    _, past = mods.lm(emb[:, :-1], pos[:, :-1], G.causal_allowed(mask[:, :-1], pos[:, :-1]))
     l2, _ = mods.lm(emb[:, -1:], pos[:, -1:], G.causal_allowed(mask, pos[:, -1:]), past)
     res["logits_cached_step"] = _rel(l2[:, -1], ref_logits[:, -1])
     bad = {k: v for k, v in res.items() if v > (2e-2 if k == "image_embeds" and mods.tower_shared else tol)}
@@ -468,7 +477,8 @@ def check_onnx(out, mods: Modules, dtype):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--model", required=True, help="LLaVA checkpoint (hub id or local dir), e.g. llava-hf/llava-1.5-7b-hf")
+    ap.add_argument("--model", required=True,
+                    help="LLaVA checkpoint (hub id or local dir), e.g. llava-hf/llava-1.5-7b-hf")
     ap.add_argument("--clip", required=True, help="the CLIP model of its vision tower, e.g. "
                                                   "openai/clip-vit-large-patch14-336 (text tower, projections)")
     ap.add_argument("--out", required=True, help="model directory to write")
@@ -505,7 +515,8 @@ def main(argv=None):
     vsd, psd, lsd = llava_state_dicts(model)
     mods = Modules(llava_cfg, clip_cfg, vsd, psd, lsd, clip.state_dict(), int(clip_eos))
     log(f"vision tower {'shared with' if mods.tower_shared else 'differs from'} CLIP's "
-        f"(weight diff {mods.tower_max_rel_diff:.2g} of bf16 rounding); {mods.num_features} features of {mods.feature_dim}; "
+        f"(weight diff {mods.tower_max_rel_diff:.2g} of bf16 rounding); "
+        f"{mods.num_features} features of {mods.feature_dim}; "
         f"LM {mods.lm.num_layers} layers")
     report = {"model": a.model, "clip": a.clip, "dtype": a.dtype, "transformers": transformers.__version__,
               "torch": torch.__version__, "tower_shared": mods.tower_shared,

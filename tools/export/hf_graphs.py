@@ -683,7 +683,7 @@ def graph_specs(tower, layers, strategy, projector, lm, text, embed_tower=None, 
 
 
 def export_graphs(onnx_dir, specs, finalize=None, log=print):
-    """Exports each graph spec; finalize(tmp_path, final_path) may rewrite it (fp16, external data).
+    """Exports each graph spec; finalize(tmp_path, final_path) writes the final file (fp16 conversion, external data).
 
     Each graph is first written into its own scratch folder, since torch writes one external-data file per weight
     next to a graph over 2 GB.
@@ -699,8 +699,9 @@ def export_graphs(onnx_dir, specs, finalize=None, log=print):
             tmp = os.path.join(scratch, name)
             log(f"exporting {name}")
             torch_onnx_export(module.eval(), args, tmp, ins, outs, axes)
-            if finalize is None:
-                shutil.move(tmp, final)
+            if finalize is None:  # fp32, consolidating a large graph's per-weight files into one
+                import onnx_tools
+                onnx_tools.finalize(tmp, final, "fp32", log=log)
             else:
                 finalize(tmp, final)
         finally:

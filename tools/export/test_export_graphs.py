@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Tests for the Hugging Face LLaVA exporter that need no transformers and no onnxruntime.
 
-Run: /usr/bin/python3 tools/export/test_export_graphs.py        (unittest; about half a minute on one core)
+Run: /usr/bin/python3 tools/export/test_export_graphs.py        (unittest; a few seconds on one core)
 
   * the hand-written graphs (hf_graphs.py), loaded from tiny random state dicts under Hugging Face's parameter names,
     against straightforward float64 reference computations written from transformers' formulas;
@@ -206,7 +206,8 @@ def ref_llama_logits(sd, emb, mask, heads, kvh, eps=1e-5, theta=10000.0, linear_
         o = torch.zeros(b, t, heads * hd, dtype=torch.float64)
         for hh in range(heads):
             j = hh // (heads // kvh)  # repeat_kv
-            qh, kh, vh = rope(q[..., hh * hd:(hh + 1) * hd]), rope(k[..., j * hd:(j + 1) * hd]), v[..., j * hd:(j + 1) * hd]
+            qh, kh = rope(q[..., hh * hd:(hh + 1) * hd]), rope(k[..., j * hd:(j + 1) * hd])
+            vh = v[..., j * hd:(j + 1) * hd]
             s = (qh @ kh.transpose(-1, -2)) / math.sqrt(hd)
             s = s.masked_fill(~allowed, -1e300)
             o[..., hh * hd:(hh + 1) * hd] = s.softmax(-1) @ vh
@@ -253,7 +254,8 @@ class ModuleTests(unittest.TestCase):
             self.assertEqual(set(module.state_dict().keys()), want)
         # the modules hold the given tensors, not copies
         m = G.Llama(lsd, G.LlamaSpec(4, 2))
-        self.assertEqual(m.model.layers[1].mlp.up_proj.weight.data_ptr(), lsd["model.layers.1.mlp.up_proj.weight"].data_ptr())
+        self.assertEqual(m.model.layers[1].mlp.up_proj.weight.data_ptr(),
+                         lsd["model.layers.1.mlp.up_proj.weight"].data_ptr())
         # unknown weights (another architecture) and missing ones fail loudly
         with self.assertRaises(ValueError):
             G.Llama({**lsd, "model.layers.0.self_attn.q_norm.weight": torch.ones(8)}, G.LlamaSpec(4, 2))
@@ -286,7 +288,8 @@ class ModuleTests(unittest.TestCase):
                 self.assertLess(max_diff(present2[0][0], present[0][0]), 1e-5)
                 self.assertEqual(tuple(present2[0][0].shape), (b, kvh, t, 32 // heads))
                 # the left-padded row equals the same tokens unpadded
-                alone, _ = lm(emb[1:, 3:], positions(mask[1:, 3:]), G.causal_allowed(mask[1:, 3:], positions(mask[1:, 3:])))
+                m1 = mask[1:, 3:]
+                alone, _ = lm(emb[1:, 3:], positions(m1), G.causal_allowed(m1, positions(m1)))
                 self.assertLess(max_diff(alone[0], full[1, 3:]), 1e-5)
 
     def test_vision_matches_reference(self):
@@ -609,6 +612,19 @@ class ExportTests(unittest.TestCase):
         f, e = mods.vision(pv)
         self.assertLess(max_diff(f, hidden_llava[-2][:, 1:]), 1e-5)
         self.assertLess(max_diff(e, embeds_clip), 1e-5)
+
+    def test_untrained_post_layernorm_in_llava_tower_is_ignored(self):
+        g = torch.Generator().manual_seed(8)
+        llava_cfg, clip_cfg, _ = tiny_configs()
+        clip_sd = {**clip_vision_sd(g), **clip_text_sd(g)}
+        vsd = {k: v.half().float() for k, v in clip_sd.items() if k.startswith("vision_model.")}
+        vsd["vision_model.post_layernorm.weight"] = torch.ones(32)  # as transformers initialises a missing one
+        vsd["vision_model.post_layernorm.bias"] = torch.zeros(32)
+        mods = E.Modules(llava_cfg, clip_cfg, vsd, projector_sd(g), llama_sd(g), clip_sd, 49)
+        self.assertTrue(mods.tower_shared)
+        pv = torch.randn(1, 3, 28, 28, generator=g)
+        _, embeds_clip = ref_clip_vision(clip_sd, pv, 4)
+        self.assertLess(max_diff(mods.vision(pv)[1], embeds_clip), 1e-2)  # CLIP's head on LLaVA's fp16 tower
 
     def test_external_data_save(self):
         m = onnx.load(self.graph("decoder_model_merged.onnx", True))
