@@ -16,7 +16,16 @@ import java.nio.file.Path;
  * @param maxNewTokens     default generation length from generation_config.json
  */
 public record LlavaConfig(String modelId, long imageTokenIndex, int tokensPerImage, TextConfig text,
-                          VisionConfig vision, int maxNewTokens) {
+                          VisionConfig vision, ClipTextConfig clipText, int maxNewTokens) {
+
+    /**
+     * The CLIP text tower ({@code clip_text_config}, our addition to the LLaVA config).
+     *
+     * @param tokenizerFile           its own tokenizer in the model directory, or null to share the LM's
+     * @param maxPositionEmbeddings   the tower's context in tokens (77 for OpenAI's CLIP)
+     */
+    public record ClipTextConfig(String tokenizerFile, long eosTokenId, int maxPositionEmbeddings) {
+    }
 
     /**
      * The language model's shape.
@@ -63,8 +72,12 @@ public record LlavaConfig(String modelId, long imageTokenIndex, int tokensPerIma
                 v.path("projection_dim").asInt(0), c.path("vision_feature_layer").asInt(-2), strategy);
         int side = vision.imageSize() / p.path("patch_size").asInt(vision.patchSize());
         int tokensPerImage = side * side + p.path("num_additional_image_tokens").asInt(0);
+        JsonNode ct = required(c, "clip_text_config", "config.json");
+        ClipTextConfig clip = new ClipTextConfig(ct.hasNonNull("tokenizer_file") ? ct.get("tokenizer_file").asText()
+                : null, ct.path("eos_token_id").asLong(text.eosTokenId()),
+                intField(ct, "max_position_embeddings", "clip_text_config"));
         return new LlavaConfig(c.path("_name_or_path").asText(dir.getFileName().toString()),
-                intField(c, "image_token_index", "config.json"), tokensPerImage, text, vision,
+                intField(c, "image_token_index", "config.json"), tokensPerImage, text, vision, clip,
                 g.path("max_new_tokens").asInt(32));
     }
 

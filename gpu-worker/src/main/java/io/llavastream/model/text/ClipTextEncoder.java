@@ -3,6 +3,7 @@ package io.llavastream.model.text;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtSession;
 import io.llavastream.model.EngineOptions;
+import io.llavastream.model.LlavaConfig;
 import io.llavastream.model.ModelDirectory;
 import io.llavastream.model.OnnxGraph;
 import io.llavastream.model.vision.L2;
@@ -17,11 +18,28 @@ import java.util.Set;
 public final class ClipTextEncoder implements AutoCloseable {
     private final OnnxGraph graph;
     private final PromptTokenizer tokenizer;
+    private final boolean ownTokenizer;
+    private final LlavaConfig.ClipTextConfig config;
 
-    public ClipTextEncoder(ModelDirectory dir, PromptTokenizer tokenizer, EngineOptions options) {
+    /**
+     * @param lmTokenizer used when the model has no CLIP tokenizer of its own ({@code clip_text_config.tokenizer_file},
+     *                    as real CLIP towers have); the demo model's towers share the LM's vocabulary
+     */
+    public ClipTextEncoder(ModelDirectory dir, PromptTokenizer lmTokenizer, EngineOptions options) {
         this.graph = new OnnxGraph(dir.graph("text_encoder.onnx"), options, Set.of("input_ids", "attention_mask"),
                 Set.of("text_embeds"));
-        this.tokenizer = tokenizer;
+        this.config = dir.config().clipText();
+        this.ownTokenizer = config.tokenizerFile() != null;
+        this.tokenizer = ownTokenizer ? new PromptTokenizer(dir.file(config.tokenizerFile())) : lmTokenizer;
+    }
+
+    /** Ids the tower pools: the tokenized text ending in EOS, cut to the tower's context with EOS kept last. */
+    public long[] tokenize(String text) {
+        long[] ids = tokenizer.encode(text);
+        boolean endsInEos = ids.length > 0 && ids[ids.length - 1] == config.eosTokenId();
+        long[] out = Arrays.copyOf(ids, Math.min(ids.length + (endsInEos ? 0 : 1), config.maxPositionEmbeddings()));
+        out[out.length - 1] = config.eosTokenId();
+        return out;
     }
 
     /** The raw (unnormalised) embedding [E] of token ids ending in EOS. */
@@ -37,11 +55,14 @@ public final class ClipTextEncoder implements AutoCloseable {
 
     /** The L2-normalised embedding of {@code text}. */
     public float[] embed(String text) {
-        return L2.normalize(embedIds(tokenizer.encodeForClip(text)));
+        return L2.normalize(embedIds(tokenize(text)));
     }
 
     @Override
     public void close() {
         graph.close();
+        if (ownTokenizer) {
+            tokenizer.close();
+        }
     }
 }

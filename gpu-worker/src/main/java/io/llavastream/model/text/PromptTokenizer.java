@@ -5,6 +5,7 @@ import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
 import io.llavastream.model.ModelDirectory;
 import io.llavastream.model.ModelException;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.util.Map;
 
 /**
@@ -19,30 +20,25 @@ public final class PromptTokenizer implements AutoCloseable {
     }
 
     private final HuggingFaceTokenizer tokenizer;
-    private final long eosTokenId;
 
+    /** The language model's tokenizer, {@code tokenizer.json}. */
     public PromptTokenizer(ModelDirectory dir) {
+        this(dir.file("tokenizer.json"));
+    }
+
+    public PromptTokenizer(Path tokenizerJson) {
         try {
-            this.tokenizer = HuggingFaceTokenizer.newInstance(dir.file("tokenizer.json"),
+            this.tokenizer = HuggingFaceTokenizer.newInstance(tokenizerJson,
                     Map.of("addSpecialTokens", "true", "padding", "false", "truncation", "false"));
         } catch (IOException | RuntimeException e) {
-            throw new ModelException("cannot load " + dir.file("tokenizer.json") + ": " + e.getMessage(), e);
+            throw new ModelException("cannot load " + tokenizerJson + ": " + e.getMessage(), e);
         }
-        this.eosTokenId = dir.config().text().eosTokenId();
     }
 
     /** Token ids of {@code text}, with the template's special tokens (BOS); each {@code <image>} is one id. */
     public long[] encode(String text) {
         Encoding e = tokenizer.encode(text);
         return e.getIds();
-    }
-
-    /** Ids for the CLIP text tower: the text, then EOS, where the tower pools. */
-    public long[] encodeForClip(String text) {
-        long[] ids = encode(text);
-        long[] out = java.util.Arrays.copyOf(ids, ids.length + 1);
-        out[ids.length] = eosTokenId;
-        return out;
     }
 
     /** Text of generated ids, special tokens skipped. */
