@@ -225,12 +225,15 @@ def main():
     total = a.minutes * 60
     report = {"scenes": train_n, "vocab": len(vocab), "phases": {}}
 
-    if a.export_only:
-        model.load_state_dict(torch.load(a.checkpoint))
-        model.eval()
+    def export():
         ref_rows, ref_pix = load_scenes(a.reference_scenes, 3) if a.reference_scenes else (held[:3], pix[-256:][:3])
         export_onnx.write_model_dir(model, vocab, a.out, a.model_id, ref_rows, ref_pix,
                                     a.reference_scenes or a.scenes, FEATURE_LAYER)
+
+    if a.export_only:
+        model.load_state_dict(torch.load(a.checkpoint))
+        model.eval()
+        export()
         return
     v, t, lm, pj = model.vision, model.text, model.lm, model.projector
     report["phases"]["clip"] = run_phase("clip", list(v.parameters()) + list(t.parameters()) + [model.logit_scale],
@@ -252,9 +255,7 @@ def main():
     log(f"teacher-forced answer accuracy on held-out: {report['teacher_forced_heldout']}")
     model.eval()
     torch.save(model.state_dict(), a.checkpoint)
-    ref_rows, ref_pix = load_scenes(a.reference_scenes, 3) if a.reference_scenes else (held[:3], pix[-256:][:3])
-    ref_dir = a.reference_scenes or a.scenes
-    export_onnx.write_model_dir(model, vocab, a.out, a.model_id, ref_rows, ref_pix, ref_dir, FEATURE_LAYER)
+    export()
     report["total_seconds"] = round(time.time() - t_start, 1)
     with open(os.path.join(a.out, "training_report.json"), "w") as f:
         json.dump(report, f, indent=2)

@@ -52,8 +52,13 @@ public final class OnnxGraph implements AutoCloseable {
     }
 
     public OnnxTensor longs(long[] data, long... shape) {
+        return longs(LongBuffer.wrap(data), shape);
+    }
+
+    /** A tensor over {@code data}; zero-copy when the buffer is direct and in native order. */
+    public OnnxTensor longs(LongBuffer data, long... shape) {
         try {
-            return OnnxTensor.createTensor(env, LongBuffer.wrap(data), shape);
+            return OnnxTensor.createTensor(env, data, shape);
         } catch (OrtException e) {
             throw new ModelException("cannot create int64 tensor " + java.util.Arrays.toString(shape), e);
         }

@@ -6,7 +6,10 @@ import io.llavastream.model.EngineOptions;
 import io.llavastream.model.LlavaConfig;
 import io.llavastream.model.ModelDirectory;
 import io.llavastream.model.OnnxGraph;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -24,6 +27,8 @@ public final class LlamaDecoder implements AutoCloseable {
     private final LlavaConfig.TextConfig config;
     /** present.{i}.key -> past_key_values.{i}.key, for every layer and both of key and value. */
     private final Map<String, String> presentToPast = new LinkedHashMap<>();
+    /** [context] ones in native memory; each step's attention mask is a zero-copy view of its first S entries. */
+    private final LongBuffer ones;
 
     public LlamaDecoder(ModelDirectory dir, EngineOptions options) {
         this.config = dir.config().text();
@@ -37,6 +42,11 @@ public final class LlamaDecoder implements AutoCloseable {
         inputs.addAll(presentToPast.values());
         outputs.addAll(presentToPast.keySet());
         this.graph = new OnnxGraph(dir.graph("decoder_model_merged.onnx"), options, inputs, outputs);
+        this.ones = ByteBuffer.allocateDirect(config.maxPositionEmbeddings() * Long.BYTES)
+                .order(ByteOrder.nativeOrder()).asLongBuffer();
+        for (int i = 0; i < config.maxPositionEmbeddings(); i++) {
+            ones.put(i, 1L);
+        }
     }
 
     /** An empty cache: zero-length past tensors [1, KVH, 0, hd], which the graph accepts for prefill. */
@@ -55,15 +65,17 @@ public final class LlamaDecoder implements AutoCloseable {
     public float[] forward(float[] embeds, int tokens, KvCache cache) {
         int past = cache.length();
         int total = past + tokens;
-        long[] mask = new long[total];
-        java.util.Arrays.fill(mask, 1L);
+        if (total > config.maxPositionEmbeddings()) {
+            throw new IllegalArgumentException("sequence of " + total + " tokens exceeds the context of "
+                    + config.maxPositionEmbeddings());
+        }
         long[] positions = new long[tokens];
         for (int t = 0; t < tokens; t++) {
             positions[t] = past + t;
         }
         Map<String, OnnxTensor> in = new HashMap<>(cache.past());
         try (OnnxTensor e = graph.floats(embeds, 1, tokens, config.hiddenSize());
-             OnnxTensor m = graph.longs(mask, 1, total);
+             OnnxTensor m = graph.longs(ones.duplicate().limit(total).slice(), 1, total);
              OnnxTensor p = graph.longs(positions, 1, tokens)) {
             in.put("inputs_embeds", e);
             in.put("attention_mask", m);
