@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** {@code --json} output: one JSON object per line on stdout. */
 final class JsonLines {
-    static final ObjectMapper JSON = new ObjectMapper();
+    /** Records print with snake_case field names, like the rest of the JSON the commands write. */
+    static final ObjectMapper JSON = new ObjectMapper()
+            .setPropertyNamingStrategy(com.fasterxml.jackson.databind.PropertyNamingStrategies.SNAKE_CASE);
 
     private JsonLines() {
     }

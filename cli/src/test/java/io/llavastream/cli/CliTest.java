@@ -75,10 +75,22 @@ class CliTest {
         assertThat(r.exit()).isZero();
         JsonNode n = r.lines().get(0);
         assertThat(n.get("scenes").asInt()).isEqualTo(5);
-        for (String field : List.of("captionExactMatch", "vqaAccuracy", "retrievalR1")) {
+        for (String field : List.of("caption_exact_match", "vqa_accuracy", "retrieval_r1")) {
             assertThat(n.get(field).asDouble()).isBetween(0.0, 1.0);
         }
-        assertThat(n.get("vqaByType").size()).isEqualTo(6);
+        assertThat(n.get("vqa_by_type").size()).isEqualTo(6);
+    }
+
+    @Test
+    void benchModelJsonReportsEveryStageAndTheOverheadRatio() throws Exception {
+        Run r = run("bench", "model", "--iterations", "64", "--warmup", "2", "--json");
+        assertThat(r.exit()).isZero();
+        List<String> stages = r.lines().stream().filter(n -> n.has("stage")).map(n -> n.get("stage").asText()).toList();
+        assertThat(stages).containsExactly("preprocess", "vision", "projector", "merge", "prefill", "decode_step",
+                "bare_ort_decode_step");
+        JsonNode last = r.lines().get(r.lines().size() - 1);
+        assertThat(last.get("decode_overhead_ratio").asDouble()).isPositive();
+        assertThat(r.lines().get(0).get("p50_ms").asDouble()).isPositive();
     }
 
     @Test

@@ -48,26 +48,38 @@ public final class ModelBenchmark {
             }
         }));
         int steps = Math.min(64, model.decoder().config().maxPositionEmbeddings() - ids.length - 1);
-        LatencyStats step = decodeStep(embeds, ids.length, steps);
+        LatencyStats[] decode = decodeVersusBare(embeds, ids.length, steps);
+        LatencyStats step = decode[0];
+        LatencyStats bare = decode[1];
         out.add(step);
-        LatencyStats bare;
-        try (BareDecoderRun b = new BareDecoderRun(model.directory().graph("decoder_model_merged.onnx"),
-                model.decoder().config(), ids.length + steps / 2, threads)) {
-            bare = LatencyStats.of("bare_ort_decode_step", repeat(b::run));
-        }
         out.add(bare);
         return new Report(out, ids.length, step.p50Ms() / bare.p50Ms());
     }
 
     /**
-     * One Java decode step (pick the token, embed it, run the decoder, keep the cache), over {@code steps} steps
-     * after the prompt; the bare run is timed at the middle of that range.
+     * One Java decode step (pick the token, embed it, run the decoder, keep the cache) over {@code steps} steps
+     * after the prompt, against a bare run of the same graph at the middle of that range. The two alternate in
+     * rounds, so that a change in machine load hits both alike.
      */
-    private LatencyStats decodeStep(float[] embeds, int promptTokens, int steps) {
-        for (int w = 0; w < 2; w++) {
-            decodeSteps(embeds, promptTokens, steps);
+    private LatencyStats[] decodeVersusBare(float[] embeds, int promptTokens, int steps) throws OrtException {
+        int rounds = Math.max(1, iterations / steps);
+        long[] java = new long[rounds * steps];
+        long[] bare = new long[rounds * steps];
+        try (BareDecoderRun b = new BareDecoderRun(model.directory().graph("decoder_model_merged.onnx"),
+                model.decoder().config(), promptTokens + steps / 2, threads)) {
+            for (int r = -2; r < rounds; r++) {  // two warm-up rounds
+                long[] j = decodeSteps(embeds, promptTokens, steps);
+                for (int i = 0; i < steps; i++) {
+                    long t = b.run();
+                    if (r >= 0) {
+                        bare[r * steps + i] = t;
+                        java[r * steps + i] = j[i];
+                    }
+                }
+            }
         }
-        return LatencyStats.of("decode_step", decodeSteps(embeds, promptTokens, steps));
+        return new LatencyStats[] {LatencyStats.of("decode_step", java), LatencyStats.of("bare_ort_decode_step",
+                bare)};
     }
 
     private long[] decodeSteps(float[] embeds, int promptTokens, int steps) {
