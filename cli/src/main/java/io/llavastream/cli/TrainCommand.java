@@ -20,8 +20,8 @@ final class TrainCommand implements Callable<Integer> {
     static final long TRAIN_SEED = 7;
     static final long REFERENCE_SEED = 99;
 
-    @Option(names = "--out", description = "Model directory to write (default: the bundled ${DEFAULT-VALUE}).",
-            defaultValue = ModelDirectory.BUNDLED)
+    @Option(names = "--out", defaultValue = "models/llava-demo-new", description = "Model directory to write "
+            + "(default ${DEFAULT-VALUE}; pass --out " + ModelDirectory.BUNDLED + " to replace the bundled model).")
     Path out;
     @Option(names = "--scenes", defaultValue = "50000", description = "Training scenes (default ${DEFAULT-VALUE}).")
     int scenes;
