@@ -1,0 +1,99 @@
+package io.llavastream.serde;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.avro.Schema;
+import org.apache.avro.io.BinaryDecoder;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.DecoderFactory;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificDatumReader;
+import org.apache.avro.specific.SpecificDatumWriter;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Deserializer;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serializer;
+
+/**
+ * A Kafka serde for a generated Avro class, in Confluent's wire format: byte 0 = magic 0, bytes 1-4 = schema id
+ * (big-endian), then the Avro binary encoding. The subject is {@code <topic>-value}; the reader resolves the
+ * writer's schema (from the registry, by id) against its own, so compatible schema evolution works.
+ */
+public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
+    static final byte MAGIC = 0;
+    static final int HEADER = 5;
+
+    private final Class<T> type;
+    private final Schema schema;
+    private final SchemaRegistry registry;
+    private final Map<String, Integer> idBySubject = new ConcurrentHashMap<>();
+    private final Map<Integer, SpecificDatumReader<T>> readers = new ConcurrentHashMap<>();
+    private final SpecificDatumWriter<T> writer;
+
+    public AvroSerde(Class<T> type, SchemaRegistry registry) {
+        this.type = type;
+        this.schema = SpecificData.get().getSchema(type);
+        this.registry = registry;
+        this.writer = new SpecificDatumWriter<>(schema);
+    }
+
+    public byte[] serialize(String topic, T value) {
+        if (value == null) {
+            return null;
+        }
+        int id = idBySubject.computeIfAbsent(topic + "-value", s -> registry.register(s, schema));
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        out.write(MAGIC);
+        out.write(id >>> 24);
+        out.write(id >>> 16);
+        out.write(id >>> 8);
+        out.write(id);
+        try {
+            BinaryEncoder enc = EncoderFactory.get().directBinaryEncoder(out, null);
+            writer.write(value, enc);
+            enc.flush();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot encode " + type.getSimpleName(), e);
+        }
+        return out.toByteArray();
+    }
+
+    public T deserialize(String topic, byte[] data) {
+        if (data == null) {
+            return null;
+        }
+        if (data.length < HEADER || data[0] != MAGIC) {
+            throw new SerdeException(SerdeException.Reason.NOT_AVRO, "record on " + topic + " is not in Confluent's "
+                    + "Avro wire format: " + (data.length < HEADER ? data.length + " bytes, expected at least 5"
+                    : "first byte is " + data[0] + ", expected magic byte 0"));
+        }
+        int id = ByteBuffer.wrap(data, 1, 4).getInt();
+        SpecificDatumReader<T> reader = readers.computeIfAbsent(id,
+                i -> new SpecificDatumReader<>(registry.schemaById(i), schema));
+        try {
+            BinaryDecoder dec = DecoderFactory.get().binaryDecoder(data, HEADER, data.length - HEADER, null);
+            return reader.read(null, dec);
+        } catch (IOException | RuntimeException e) {
+            throw new SerdeException(SerdeException.Reason.NOT_AVRO, "record on " + topic + " with schema id " + id
+                    + " does not decode as " + type.getSimpleName() + ": " + e, e);
+        }
+    }
+
+    public Class<T> type() {
+        return type;
+    }
+
+    @Override
+    public Serializer<T> serializer() {
+        return this::serialize;
+    }
+
+    @Override
+    public Deserializer<T> deserializer() {
+        return this::deserialize;
+    }
+}

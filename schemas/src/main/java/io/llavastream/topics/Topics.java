@@ -1,0 +1,54 @@
+package io.llavastream.topics;
+
+import io.llavastream.schemas.Answer;
+import io.llavastream.schemas.CaptionedPost;
+import io.llavastream.schemas.DeadLetter;
+import io.llavastream.schemas.DecodeRequest;
+import io.llavastream.schemas.ImageEmbedding;
+import io.llavastream.schemas.ImageTask;
+import io.llavastream.schemas.MergeRequest;
+import io.llavastream.schemas.Post;
+import io.llavastream.schemas.VisionFeatures;
+import java.util.List;
+import java.util.Map;
+
+/** The pipeline's topics. */
+public final class Topics {
+    /** Largest record, in bytes: a LLaVA-1.5-7B Hv in fp16 is 4.7 MB; images are capped lower by the topology. */
+    public static final int MAX_RECORD_BYTES = 16 * 1024 * 1024;
+    private static final Map<String, String> LARGE = Map.of("max.message.bytes", Integer.toString(MAX_RECORD_BYTES));
+    private static final Map<String, String> COMPACTED_LARGE = Map.of("max.message.bytes",
+            Integer.toString(MAX_RECORD_BYTES), "cleanup.policy", "compact");
+
+    /** Input: crawled posts with their images, keyed by post id. */
+    public static final Topic<Post> POSTS = new Topic<>("llava.posts", 6, LARGE, Post.class);
+    /** Images the vision stage must encode (vision-cache misses), keyed by task id. */
+    public static final Topic<ImageTask> VISION_REQUESTS = new Topic<>("llava.vision-requests", 6, LARGE,
+            ImageTask.class);
+    /** The vision cache: features by "<sha256>|<vision model id>", compacted. */
+    public static final Topic<VisionFeatures> VISION_FEATURES = new Topic<>("llava.vision-features", 6,
+            COMPACTED_LARGE, VisionFeatures.class);
+    /** Features joined back to their task: the merge stage's input, keyed by task id. */
+    public static final Topic<MergeRequest> MERGE_REQUESTS = new Topic<>("llava.merge-requests", 6, LARGE,
+            MergeRequest.class);
+    /** Merged prompts: the decode stage's input, keyed by task id. */
+    public static final Topic<DecodeRequest> DECODE_REQUESTS = new Topic<>("llava.decode-requests", 6, LARGE,
+            DecodeRequest.class);
+    /** CLIP image embeddings for text-to-image search, by "<sha256>|<model id>", compacted. */
+    public static final Topic<ImageEmbedding> IMAGE_EMBEDDINGS = new Topic<>("llava.image-embeddings", 6,
+            COMPACTED_LARGE, ImageEmbedding.class);
+    /** One answer per image, keyed by task id. */
+    public static final Topic<Answer> ANSWERS = new Topic<>("llava.answers", 6, Map.of(), Answer.class);
+    /** Posts with every image answered, keyed by post id. */
+    public static final Topic<CaptionedPost> CAPTIONED_POSTS = new Topic<>("llava.captioned-posts", 6, Map.of(),
+            CaptionedPost.class);
+    /** Records a stage refused, with their original bytes and the reason. */
+    public static final Topic<DeadLetter> DEAD_LETTERS = new Topic<>("llava.dead-letters", 1, LARGE,
+            DeadLetter.class);
+
+    public static final List<Topic<?>> ALL = List.of(POSTS, VISION_REQUESTS, VISION_FEATURES, MERGE_REQUESTS,
+            DECODE_REQUESTS, IMAGE_EMBEDDINGS, ANSWERS, CAPTIONED_POSTS, DEAD_LETTERS);
+
+    private Topics() {
+    }
+}
