@@ -87,6 +87,37 @@ public final class LlamaDecoder implements AutoCloseable {
         }
     }
 
+    /**
+     * One decode step for a batch of B sequences, one new token each, over a shared left-padded past.
+     *
+     * @param embeds    [B, D] the new token of every row
+     * @param mask      [B, S+1] 1 for real tokens, 0 for left padding
+     * @param positions [B] each row's position (its own length so far)
+     * @param past      past_key_values.* tensors [B, KVH, S, hd]
+     * @return the run result, owned by the caller: logits [B, 1, V] and present.* [B, KVH, S+1, hd]
+     */
+    OrtSession.Result stepBatch(float[] embeds, int batch, long[] mask, long[] positions,
+                                Map<String, OnnxTensor> past) {
+        Map<String, OnnxTensor> in = new HashMap<>(past);
+        try (OnnxTensor e = graph.floats(embeds, batch, 1, config.hiddenSize());
+             OnnxTensor m = graph.longs(mask, batch, mask.length / batch);
+             OnnxTensor p = graph.longs(positions, batch, 1)) {
+            in.put("inputs_embeds", e);
+            in.put("attention_mask", m);
+            in.put("position_ids", p);
+            return graph.run(in);
+        }
+    }
+
+    /** A past tensor [B, KVH, S, hd] over {@code data}. */
+    OnnxTensor pastTensor(float[] data, int batch, int length) {
+        return graph.floats(data, batch, config.numKeyValueHeads(), length, config.headDim());
+    }
+
+    Map<String, String> presentToPast() {
+        return presentToPast;
+    }
+
     private float[] lastRow(OrtSession.Result r, int tokens) {
         FloatBuffer all = ((OnnxTensor) r.get("logits").orElseThrow()).getFloatBuffer();
         int vocab = all.remaining() / tokens;
