@@ -10,10 +10,10 @@ final class BatchRow {
     int generated;
     /** Tokens in the KV cache for this row (prompt + generated - 1: the last token is not fed yet). */
     int cacheLength;
-    /** Row in the batch tensors. */
+    /** Row in {@link #block}'s tensors. */
     int index;
-    /** Its own cache between prefill and joining the batch; null once joined. */
-    KvCache cache;
+    /** The cache block holding this row: its prefill block until it joins, then the batch's. */
+    KvBlock block;
     boolean done;
     FinishReason reason;
     long prefillNanos;

@@ -38,11 +38,10 @@ public final class ContinuousBatcher implements AutoCloseable {
     private final ArrayDeque<Request> waiting = new ArrayDeque<>();
     private final List<BatchRow> rows = new ArrayList<>();
     private final List<BatchRow> joining = new ArrayList<>();
-    private Map<String, OnnxTensor> past = Map.of();
-    private AutoCloseable pastOwner = () -> { };
-    /** S: the time length of the shared cache. */
-    private int length;
-    private boolean dirty;
+    /** Cache blocks alive: the batch's current one and the prefill blocks of rows waiting to join. */
+    private final List<KvBlock> blocks = new ArrayList<>();
+    /** The shared cache the running rows decode over, [B, KVH, S, hd] per layer. */
+    private KvBlock current;
 
     public ContinuousBatcher(LlamaDecoder decoder, TokenEmbedder embedder, int maxBatch) {
         if (maxBatch < 1) {
@@ -54,6 +53,31 @@ public final class ContinuousBatcher implements AutoCloseable {
         this.eos = decoder.config().eosTokenId();
         this.context = decoder.config().maxPositionEmbeddings();
     }
+
+    private Stats stats = new Stats(0, 0, 0, 0, 0);
+
+    /**
+     * Where the batcher's time went, in nanoseconds, and how full its steps were.
+     *
+     * @param rowSteps tokens decoded by batched steps (live rows summed over steps)
+     */
+    public record Stats(long prefillNanos, long rebuildNanos, long stepNanos, long steps, long rowSteps) {
+        Stats plus(long prefill, long rebuild, long step, long steps, long rows) {
+            return new Stats(prefillNanos + prefill, rebuildNanos + rebuild, stepNanos + step, this.steps + steps,
+                    rowSteps + rows);
+        }
+
+        /** Tokens per second of the batched decode steps alone (no prefill, no cache rebuilds). */
+        public double stepTokensPerSecond() {
+            return stepNanos == 0 ? 0 : rowSteps / (stepNanos / 1e9);
+        }
+    }
+
+    public Stats stats() {
+        return stats;
+    }
+    /** Prompts prefilled in one run: larger groups pad more and gain little on a CPU. */
+    static final int PREFILL_GROUP = 8;
 
     public void submit(Request r) {
         waiting.add(r);
@@ -70,33 +94,93 @@ public final class ContinuousBatcher implements AutoCloseable {
      */
     public List<Finished> step() {
         List<Finished> finished = new ArrayList<>();
+        long t0 = System.nanoTime();
         admit(finished);
-        if (dirty || !joining.isEmpty()) {
+        long t1 = System.nanoTime();
+        if (!joining.isEmpty() || deadRows() > rows.size() / 2) {
             rebuild();
         }
+        long t2 = System.nanoTime();
+        int live = rows.size() - deadRows();
         if (!rows.isEmpty()) {
             decodeStep(finished);
         }
+        stats = stats.plus(t1 - t0, t2 - t1, System.nanoTime() - t2, rows.isEmpty() ? 0 : 1, live);
         return finished;
     }
 
+    /** Admits waiting requests into free slots, prefilled in groups of at most {@value #PREFILL_GROUP}. */
     private void admit(List<Finished> finished) {
-        while (!waiting.isEmpty() && rows.size() + joining.size() < maxBatch) {
-            Request r = waiting.poll();
+        int live = rows.size() - deadRows();
+        int free = maxBatch - live - joining.size();
+        // join in groups: each join costs a cache rebuild, so wait for a quarter of the batch to free up
+        if (waiting.isEmpty() || (live > 0 && free < Math.max(1, maxBatch / 4))) {
+            return;
+        }
+        while (!waiting.isEmpty() && free > 0) {
+            List<Request> group = new ArrayList<>();
+            while (!waiting.isEmpty() && free > 0 && group.size() < PREFILL_GROUP) {
+                group.add(waiting.poll());
+                free--;
+            }
+            prefill(group, finished);
+        }
+    }
+
+    private int deadRows() {
+        int n = 0;
+        for (BatchRow r : rows) {
+            n += r.done ? 1 : 0;
+        }
+        return n;
+    }
+
+    /** Prefills {@code admitted} in one left-padded run; they join the batch at the next rebuild. */
+    private void prefill(List<Request> admitted, List<Finished> finished) {
+        int j = admitted.size();
+        int t = admitted.stream().mapToInt(Request::promptTokens).max().orElseThrow();
+        int d = decoder.config().hiddenSize();
+        float[] embeds = new float[j * t * d];
+        long[] mask = new long[j * t];
+        long[] positions = new long[j * t];
+        for (int i = 0; i < j; i++) {
+            Request r = admitted.get(i);
+            int pad = t - r.promptTokens();
+            System.arraycopy(r.promptEmbeds(), 0, embeds, (i * t + pad) * d, r.promptTokens() * d);
+            for (int k = pad; k < t; k++) {
+                mask[i * t + k] = 1L;
+                positions[i * t + k] = k - pad;
+            }
+        }
+        long t0 = System.nanoTime();
+        OrtSession.Result result = decoder.prefillBatch(embeds, j, t, mask, positions);
+        long prefill = System.nanoTime() - t0;
+        float[] logits = copy((OnnxTensor) result.get("logits").orElseThrow());
+        int vocab = logits.length / (j * t);
+        KvBlock block = new KvBlock(presentOf(result), t, result);
+        for (int i = 0; i < j; i++) {
+            Request r = admitted.get(i);
             BatchRow row = new BatchRow(r.tag(), r.params());
-            long t0 = System.nanoTime();
-            row.cache = decoder.newCache();
-            float[] logits = decoder.forward(r.promptEmbeds(), r.promptTokens(), row.cache);
-            row.prefillNanos = System.nanoTime() - t0;
+            row.prefillNanos = prefill;
             row.start = System.nanoTime();
             row.cacheLength = r.promptTokens();
-            if (row.accept(logits, eos, context)) {
-                row.cache.close();
+            row.block = block;
+            row.index = i;
+            int last = (i * t + t - 1) * vocab;
+            if (row.accept(Arrays.copyOfRange(logits, last, last + vocab), eos, context)) {
                 finished.add(row.finish());
             } else {
                 joining.add(row);
             }
         }
+        blocks.add(block);
+    }
+
+    private Map<String, OnnxTensor> presentOf(OrtSession.Result result) {
+        Map<String, OnnxTensor> out = new HashMap<>();
+        decoder.presentToPast().forEach((present, pastName) ->
+                out.put(pastName, (OnnxTensor) result.get(present).orElseThrow()));
+        return out;
     }
 
     /** Copies every live row's cache, right-aligned, into a new left-padded batch layout. */
@@ -107,6 +191,10 @@ public final class ContinuousBatcher implements AutoCloseable {
                 live.add(r);
             }
         }
+        if (live.isEmpty() && adoptable()) {
+            adoptPrefillBlock();
+            return;
+        }
         live.addAll(joining);
         int s = live.stream().mapToInt(r -> r.cacheLength).max().orElse(0);
         int kvh = decoder.config().numKeyValueHeads();
@@ -114,40 +202,58 @@ public final class ContinuousBatcher implements AutoCloseable {
         Map<String, OnnxTensor> next = new HashMap<>();
         for (String name : decoder.presentToPast().values()) {
             float[] dst = new float[live.size() * kvh * s * hd];
-            float[] batchSrc = past.containsKey(name) ? copy(past.get(name)) : null;
+            Map<KvBlock, float[]> sources = new HashMap<>();
             for (int b = 0; b < live.size(); b++) {
                 BatchRow r = live.get(b);
-                float[] src = r.cache != null ? copy(r.cache.past().get(name)) : batchSrc;
-                int srcRow = r.cache != null ? 0 : r.index;
-                int srcLen = r.cache != null ? r.cacheLength : length;
+                float[] src = sources.computeIfAbsent(r.block, k -> copy(k.tensors().get(name)));
+                int srcLen = r.block.length();
                 for (int h = 0; h < kvh; h++) {
-                    int from = ((srcRow * kvh + h) * srcLen + (srcLen - r.cacheLength)) * hd;
+                    int from = ((r.index * kvh + h) * srcLen + (srcLen - r.cacheLength)) * hd;
                     int to = ((b * kvh + h) * s + (s - r.cacheLength)) * hd;
                     System.arraycopy(src, from, dst, to, r.cacheLength * hd);
                 }
             }
             next.put(name, decoder.pastTensor(dst, live.size(), s));
         }
-        closePast();
-        for (BatchRow r : joining) {
-            r.cache.close();
-            r.cache = null;
-        }
         joining.clear();
+        closeBlocks();
+        KvBlock batch = new KvBlock(next, s, () -> next.values().forEach(OnnxTensor::close));
+        blocks.add(batch);
         rows.clear();
         rows.addAll(live);
         for (int b = 0; b < rows.size(); b++) {
             rows.get(b).index = b;
+            rows.get(b).block = batch;
         }
-        past = next;
-        pastOwner = () -> next.values().forEach(OnnxTensor::close);
-        length = s;
-        dirty = false;
+        current = batch;
+    }
+
+    /** The joining rows are exactly the rows of one prefill block, in order: it can serve as the batch as is. */
+    private boolean adoptable() {
+        KvBlock block = joining.get(0).block;
+        for (int i = 0; i < joining.size(); i++) {
+            if (joining.get(i).block != block || joining.get(i).index != i) {
+                return false;
+            }
+        }
+        return block.tensors().values().iterator().next().getInfo().getShape()[0] == joining.size();
+    }
+
+    private void adoptPrefillBlock() {
+        KvBlock block = joining.get(0).block;
+        rows.clear();
+        rows.addAll(joining);
+        joining.clear();
+        blocks.remove(block);
+        closeBlocks();
+        blocks.add(block);
+        current = block;
     }
 
     /** Feeds every row's last token; finished rows stay (masked, ignored) until the next rebuild drops them. */
     private void decodeStep(List<Finished> finished) {
         int b = rows.size();
+        int length = current.length();
         int d = decoder.config().hiddenSize();
         float[] embeds = new float[b * d];
         long[] mask = new long[b * (length + 1)];
@@ -159,28 +265,21 @@ public final class ContinuousBatcher implements AutoCloseable {
             mask[row + length] = 1L;  // a finished row still needs one visible key, or its softmax is empty
             positions[r.index] = r.cacheLength;
         }
-        OrtSession.Result result = decoder.stepBatch(embeds, b, mask, positions, past);
+        OrtSession.Result result = decoder.stepBatch(embeds, b, mask, positions, current.tensors());
         float[] logits = copy((OnnxTensor) result.get("logits").orElseThrow());
         int vocab = logits.length / b;
-        Map<String, OnnxTensor> next = new HashMap<>();
-        decoder.presentToPast().forEach((present, pastName) ->
-                next.put(pastName, (OnnxTensor) result.get(present).orElseThrow()));
-        closePast();
-        past = next;
-        pastOwner = result;
-        length++;
+        closeBlocks();
+        current = new KvBlock(presentOf(result), length + 1, result);
+        blocks.add(current);
         for (BatchRow r : rows) {
+            r.block = current;
             if (r.done) {
                 continue;
             }
             r.cacheLength++;
             if (r.accept(Arrays.copyOfRange(logits, r.index * vocab, (r.index + 1) * vocab), eos, context)) {
                 finished.add(r.finish());
-                dirty = true;
             }
-        }
-        if (!waiting.isEmpty() && rows.size() < maxBatch) {
-            dirty = true;
         }
     }
 
@@ -191,19 +290,23 @@ public final class ContinuousBatcher implements AutoCloseable {
         return out;
     }
 
-    private void closePast() {
-        try {
-            pastOwner.close();
-        } catch (Exception e) {
-            throw new IllegalStateException("cannot release the batch KV cache", e);
+    /** Releases every cache block except those that joining rows still need. */
+    private void closeBlocks() {
+        List<KvBlock> keep = new ArrayList<>();
+        for (KvBlock k : blocks) {
+            if (joining.stream().anyMatch(r -> r.block == k)) {
+                keep.add(k);
+            } else {
+                k.close();
+            }
         }
-        pastOwner = () -> { };
-        past = Map.of();
+        blocks.clear();
+        blocks.addAll(keep);
     }
 
     @Override
     public void close() {
-        closePast();
-        joining.forEach(r -> r.cache.close());
+        joining.clear();
+        closeBlocks();
     }
 }

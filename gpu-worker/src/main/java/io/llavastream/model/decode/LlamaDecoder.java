@@ -13,6 +13,7 @@ import java.nio.LongBuffer;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -106,6 +107,37 @@ public final class LlamaDecoder implements AutoCloseable {
             in.put("attention_mask", m);
             in.put("position_ids", p);
             return graph.run(in);
+        }
+    }
+
+    /**
+     * Prefill of B prompts at once, left-padded to the longest: embeds [B, T, D] (zeros at padding), mask [B, T],
+     * positions [B, T] (each row counts from 0 at its first real token), over an empty past.
+     *
+     * @return the run result, owned by the caller: logits [B, T, V] and present.* [B, KVH, T, hd]
+     */
+    OrtSession.Result prefillBatch(float[] embeds, int batch, int tokens, long[] mask, long[] positions) {
+        Map<String, OnnxTensor> in = new HashMap<>();
+        List<OnnxTensor> owned = new java.util.ArrayList<>();
+        try {
+            for (String name : presentToPast.values()) {
+                OnnxTensor t = graph.floats(FloatBuffer.allocate(0), batch, config.numKeyValueHeads(), 0,
+                        config.headDim());
+                owned.add(t);
+                in.put(name, t);
+            }
+            OnnxTensor e = graph.floats(embeds, batch, tokens, config.hiddenSize());
+            owned.add(e);
+            OnnxTensor m = graph.longs(mask, batch, tokens);
+            owned.add(m);
+            OnnxTensor p = graph.longs(positions, batch, tokens);
+            owned.add(p);
+            in.put("inputs_embeds", e);
+            in.put("attention_mask", m);
+            in.put("position_ids", p);
+            return graph.run(in);
+        } finally {
+            owned.forEach(OnnxTensor::close);
         }
     }
 
