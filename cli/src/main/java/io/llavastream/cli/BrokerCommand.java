@@ -1,0 +1,68 @@
+package io.llavastream.cli;
+
+import io.llavastream.kafka.EmbeddedKafkaBroker;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code broker}: the embedded Kafka broker as a process of its own, so that workers and the topology can run as
+ * separate processes on one machine without installing Kafka. Prints the bootstrap servers alone on stdout (for
+ * scripts) and runs until Ctrl-C, which stops the broker cleanly.
+ */
+@Command(name = "broker", mixinStandardHelpOptions = true,
+        description = {"Run a single-node Kafka broker (KRaft, on 127.0.0.1 only) with every pipeline topic, "
+                + "until Ctrl-C.",
+                "Prints its bootstrap servers on stdout; pass them to other commands' --bootstrap-servers."})
+final class BrokerCommand implements Callable<Integer> {
+    @Option(names = "--port", defaultValue = "9092",
+            description = "Port for clients on 127.0.0.1; 0 picks a free one (default ${DEFAULT-VALUE}).")
+    int port;
+    @Option(names = "--data-dir",
+            description = "Keep the broker's data here, across restarts (default: a temporary directory, deleted "
+                    + "on exit).")
+    Path dataDir;
+    @Spec
+    CommandSpec spec;
+
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+
+    @Override
+    public Integer call() throws Exception {
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException("--port must be 0..65535 (0 picks a free port), got " + port);
+        }
+        long t0 = System.nanoTime();
+        EmbeddedKafkaBroker broker = dataDir == null ? EmbeddedKafkaBroker.start(port)
+                : EmbeddedKafkaBroker.start(dataDir, port);
+        Thread hook = new Thread(() -> {
+            broker.close();
+            stopRequested.countDown();
+        }, "broker-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        System.err.printf("Kafka broker ready in %.1f s, data in %s%s; Ctrl-C stops it%n",
+                (System.nanoTime() - t0) / 1e9, broker.dataDir(), dataDir == null ? " (deleted on exit)" : "");
+        spec.commandLine().getOut().println(broker.bootstrapServers());
+        spec.commandLine().getOut().flush();
+        try {
+            stopRequested.await();
+        } finally {
+            broker.close();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is what stopped us
+            }
+        }
+        return 0;
+    }
+
+    /** Stops the broker as Ctrl-C would (for tests, which cannot send the JVM a signal). */
+    void stop() {
+        stopRequested.countDown();
+    }
+}

@@ -1,0 +1,60 @@
+package io.llavastream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.llavastream.topics.Topic;
+import io.llavastream.topics.Topics;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code broker}: prints its bootstrap servers, serves the pipeline's topics, and stops cleanly. */
+class BrokerCommandTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void printsItsBootstrapServersAndServesEveryPipelineTopicUntilStopped() throws Exception {
+        BrokerCommand command = new BrokerCommand();
+        StringWriter out = new StringWriter();
+        CommandLine cl = new CommandLine(command).setOut(new PrintWriter(out, true));
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try {
+            Future<Integer> exit = executor.submit(() -> cl.execute("--port", "0", "--data-dir", dir.toString()));
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (out.toString().isBlank() && !exit.isDone() && System.currentTimeMillis() < deadline) {
+                Thread.sleep(50);
+            }
+            String bootstrap = out.toString().strip();
+            assertThat(bootstrap).matches("127\\.0\\.0\\.1:\\d+");
+            try (Admin admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap))) {
+                assertThat(admin.listTopics().names().get(30, TimeUnit.SECONDS))
+                        .containsAll(Topics.ALL.stream().map(Topic::name).toList());
+            }
+            command.stop();
+            assertThat(exit.get(60, TimeUnit.SECONDS)).isZero();
+            assertThat(dir.resolve("kraft-combined-logs/meta.properties")).exists();
+        } finally {
+            command.stop();
+            executor.shutdownNow();
+        }
+    }
+
+    @Test
+    void refusesAPortOutOfRangeAndNamesIt() {
+        StringWriter err = new StringWriter();
+        CommandLine cl = new CommandLine(new BrokerCommand()).setErr(new PrintWriter(err, true));
+        assertThat(cl.execute("--port", "70000")).isNotZero();
+        assertThat(err.toString()).contains("--port").contains("70000");
+    }
+}
