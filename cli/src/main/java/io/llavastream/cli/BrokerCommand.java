@@ -1,6 +1,8 @@
 package io.llavastream.cli;
 
 import io.llavastream.kafka.EmbeddedKafkaBroker;
+import io.llavastream.serde.InMemorySchemaRegistry;
+import io.llavastream.serde.SchemaRegistryServer;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -15,8 +17,8 @@ import picocli.CommandLine.Spec;
  * scripts) and runs until Ctrl-C, which stops the broker cleanly.
  */
 @Command(name = "broker", mixinStandardHelpOptions = true,
-        description = {"Run a single-node Kafka broker (KRaft, on 127.0.0.1 only) with every pipeline topic, "
-                + "until Ctrl-C.",
+        description = {"Run a single-node Kafka broker (KRaft, on 127.0.0.1 only) with every pipeline topic, and a "
+                + "schema registry (Confluent REST API) beside it, until Ctrl-C.",
                 "Prints its bootstrap servers on stdout; pass them to other commands' --bootstrap-servers."})
 final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--port", defaultValue = "9092",
@@ -26,6 +28,9 @@ final class BrokerCommand implements Callable<Integer> {
             description = "Keep the broker's data here, across restarts (default: a temporary directory, deleted "
                     + "on exit).")
     Path dataDir;
+    @Option(names = "--registry-port", defaultValue = "8081",
+            description = "Port of the schema registry on 127.0.0.1; -1 runs none (default ${DEFAULT-VALUE}).")
+    int registryPort;
     @Spec
     CommandSpec spec;
 
@@ -39,19 +44,28 @@ final class BrokerCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         EmbeddedKafkaBroker broker = dataDir == null ? EmbeddedKafkaBroker.start(port)
                 : EmbeddedKafkaBroker.start(dataDir, port);
+        SchemaRegistryServer registry = registryPort < 0 ? null
+                : SchemaRegistryServer.start(new InMemorySchemaRegistry(), registryPort);
         Thread hook = new Thread(() -> {
             broker.close();
+            if (registry != null) {
+                registry.close();
+            }
             stopRequested.countDown();
         }, "broker-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        System.err.printf("Kafka broker ready in %.1f s, data in %s%s; Ctrl-C stops it%n",
-                (System.nanoTime() - t0) / 1e9, broker.dataDir(), dataDir == null ? " (deleted on exit)" : "");
+        System.err.printf("Kafka broker ready in %.1f s, data in %s%s; schema registry %s; Ctrl-C stops both%n",
+                (System.nanoTime() - t0) / 1e9, broker.dataDir(), dataDir == null ? " (deleted on exit)" : "",
+                registry == null ? "not started" : "at " + registry.url());
         spec.commandLine().getOut().println(broker.bootstrapServers());
         spec.commandLine().getOut().flush();
         try {
             stopRequested.await();
         } finally {
             broker.close();
+            if (registry != null) {
+                registry.close();
+            }
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException shuttingDown) {

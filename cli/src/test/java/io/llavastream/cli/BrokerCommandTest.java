@@ -30,7 +30,7 @@ class BrokerCommandTest {
         CommandLine cl = new CommandLine(command).setOut(new PrintWriter(out, true));
         ExecutorService executor = Executors.newSingleThreadExecutor();
         try {
-            Future<Integer> exit = executor.submit(() -> cl.execute("--port", "0", "--data-dir", dir.toString()));
+            Future<Integer> exit = executor.submit(() -> cl.execute("--port", "0", "--registry-port", "0", "--data-dir", dir.toString()));
             long deadline = System.currentTimeMillis() + 60_000;
             while (out.toString().isBlank() && !exit.isDone() && System.currentTimeMillis() < deadline) {
                 Thread.sleep(50);
