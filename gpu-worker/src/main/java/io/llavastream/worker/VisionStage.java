@@ -1,0 +1,149 @@
+package io.llavastream.worker;
+
+import io.llavastream.model.LlavaModel;
+import io.llavastream.model.image.InvalidImageException;
+import io.llavastream.model.vision.VisionFeatures;
+import io.llavastream.schemas.ImageEmbedding;
+import io.llavastream.schemas.ImageTask;
+import io.llavastream.schemas.MergeRequest;
+import io.llavastream.schemas.TaskRef;
+import io.llavastream.topics.Topic;
+import io.llavastream.topics.Topics;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * The vision stage: decodes and preprocesses each image, runs the CLIP vision tower once over the batch's good
+ * images, and per image publishes its patch features Zv [P,Dv] and L2-normalised CLIP embedding [E] to the vision
+ * cache and the embedding topic (both keyed {@code <sha256>|<vision model id>}) and a merge request (keyed by task
+ * id). An image that cannot be decoded fails alone, with an ERROR answer so its post still completes.
+ */
+public final class VisionStage implements Stage<ImageTask> {
+    private final LlavaModel model;
+    private final String modelId;
+    private final ErrorAnswers errors;
+
+    public VisionStage(LlavaModel model, Clock clock) {
+        this.model = model;
+        this.modelId = model.modelId();
+        this.errors = new ErrorAnswers(modelId, clock);
+    }
+
+    @Override
+    public String name() {
+        return "vision";
+    }
+
+    @Override
+    public Topic<ImageTask> input() {
+        return Topics.VISION_REQUESTS;
+    }
+
+    @Override
+    public List<StageResult> process(List<Input<ImageTask>> batch) {
+        StageResult[] results = new StageResult[batch.size()];
+        List<Integer> good = new ArrayList<>();
+        List<float[]> pixels = new ArrayList<>();
+        for (int i = 0; i < batch.size(); i++) {
+            try {
+                pixels.add(pixelValues(batch.get(i).value()));
+                good.add(i);
+            } catch (InvalidImageException e) {
+                results[i] = failed(batch.get(i), errorType(e), e.reason() + ": " + e.getMessage());
+            } catch (ImageHashException e) {
+                results[i] = failed(batch.get(i), "SHA256_MISMATCH", e.getMessage());
+            }
+        }
+        if (!good.isEmpty()) {
+            encode(batch, good, pixels, results);
+        }
+        return List.of(results);
+    }
+
+    @Override
+    public StageResult failed(Input<ImageTask> input, String errorType, String message) {
+        return StageResult.failed(errorType, message, List.of(errors.of(input.value().getTask(), errorType,
+                message)));
+    }
+
+    /** Pixel values [3,H,W], after checking that the bytes are the image the task's SHA-256 (the cache key) names. */
+    private float[] pixelValues(ImageTask t) {
+        byte[] image = bytes(t.getImage());
+        String sha = sha256(image);
+        if (!sha.equals(t.getTask().getImageSha256())) {
+            throw new ImageHashException("image bytes hash to " + sha + ", the task says "
+                    + t.getTask().getImageSha256());
+        }
+        return model.pixelValues(image);
+    }
+
+    /** One vision tower run over the good images ([N,3,H,W]); each image is charged 1/N of its time. */
+    private void encode(List<Input<ImageTask>> batch, List<Integer> good, List<float[]> pixels,
+                        StageResult[] results) {
+        long t0 = System.nanoTime();
+        VisionFeatures zv = model.vision().encode(FloatArrays.concat(pixels), pixels.size());
+        double msEach = (System.nanoTime() - t0) / 1e6 / pixels.size();
+        for (int j = 0; j < good.size(); j++) {
+            TaskRef task = batch.get(good.get(j)).value().getTask();
+            results[good.get(j)] = StageResult.ok(outputs(task, zv, j, msEach));
+        }
+    }
+
+    private List<Output<?>> outputs(TaskRef task, VisionFeatures zv, int i, double visionMs) {
+        io.llavastream.schemas.VisionFeatures f = io.llavastream.schemas.VisionFeatures.newBuilder()
+                .setImageSha256(task.getImageSha256())
+                .setVisionModelId(modelId)
+                .setPatchFeatures(TensorCodec.fp32(zv.patchFeatures(i), zv.patches(), zv.featureDim()))
+                .setImageEmbedding(TensorCodec.fp32(zv.normalizedEmbedding(i), zv.embedDim()))
+                .setVisionMs(visionMs)
+                .build();
+        ImageEmbedding e = ImageEmbedding.newBuilder()
+                .setImageSha256(task.getImageSha256())
+                .setModelId(modelId)
+                .setEmbedding(f.getImageEmbedding())
+                .setPostId(task.getPostId())
+                .setImageIndex(task.getImageIndex())
+                .build();
+        MergeRequest m = MergeRequest.newBuilder().setTask(task).setFeatures(f).setCacheHit(false).build();
+        String cacheKey = cacheKey(task.getImageSha256(), modelId);
+        return List.of(new Output<>(Topics.VISION_FEATURES, cacheKey, f),
+                new Output<>(Topics.IMAGE_EMBEDDINGS, cacheKey, e),
+                new Output<>(Topics.MERGE_REQUESTS, task.getTaskId(), m));
+    }
+
+    /** The vision cache's key: the image's SHA-256 and the vision model id, {@code <sha256>|<model id>}. */
+    public static String cacheKey(String sha256, String visionModelId) {
+        return sha256 + "|" + visionModelId;
+    }
+
+    /** Too many pixels is an oversized image; every other refusal (truncated, not an image, ...) a corrupt one. */
+    static String errorType(InvalidImageException e) {
+        return e.reason() == InvalidImageException.Reason.TOO_MANY_PIXELS ? "IMAGE_TOO_LARGE" : "CORRUPT_IMAGE";
+    }
+
+    static String sha256(byte[] data) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
+        }
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        byte[] out = new byte[b.remaining()];
+        b.duplicate().get(out);
+        return out;
+    }
+
+    /** The task's SHA-256 is not that of its image bytes: caching the features under it would poison the cache. */
+    private static final class ImageHashException extends RuntimeException {
+        ImageHashException(String message) {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package io.llavastream.worker;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.llavastream.schemas.DType;
+import io.llavastream.schemas.Tensor;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+class TensorCodecTest {
+
+    @Test
+    void fp32IsLittleEndianRowMajorAndLossless() {
+        float[] v = {1f, -2.5f, Float.MIN_VALUE, Float.MAX_VALUE, Float.NaN, -0f};
+        Tensor t = TensorCodec.fp32(v, 2, 3);
+        assertThat(t.getDtype()).isEqualTo(DType.FP32);
+        assertThat(t.getShape()).containsExactly(2, 3);
+        assertThat(t.getData().remaining()).isEqualTo(24);
+        byte[] first = new byte[4];
+        t.getData().duplicate().get(first);
+        assertThat(first).containsExactly(0x00, 0x00, 0x80, 0x3F);  // 1.0f = 0x3F800000, low byte first
+        float[] back = TensorCodec.floats(t);
+        for (int i = 0; i < v.length; i++) {
+            assertThat(Float.floatToRawIntBits(back[i])).isEqualTo(Float.floatToRawIntBits(v[i]));
+        }
+        assertThat(TensorCodec.shape(t)).containsExactly(2, 3);
+    }
+
+    @Test
+    void refusesValuesThatDoNotFillTheShape() {
+        assertThatThrownBy(() -> TensorCodec.fp32(new float[5], 2, 3))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[2, 3]");
+    }
+
+    @Test
+    void refusesATensorWhoseBytesDoNotMatchItsShape() {
+        Tensor t = new Tensor(DType.FP32, List.of(2, 2), ByteBuffer.allocate(12));
+        assertThatThrownBy(() -> TensorCodec.floats(t)).hasMessageContaining("needs 16 bytes, has 12");
+    }
+
+    @Test
+    void readsFromTheBufferPositionWithoutMovingIt() {
+        ByteBuffer b = TensorCodec.fp32(new float[] {7f, 8f}, 2).getData();
+        ByteBuffer offset = ByteBuffer.allocate(b.remaining() + 3);
+        offset.position(3);
+        offset.put(b.duplicate());
+        offset.position(3);
+        Tensor t = new Tensor(DType.FP32, List.of(2), offset);
+        assertThat(TensorCodec.floats(t)).containsExactly(7f, 8f);
+        assertThat(offset.position()).isEqualTo(3);
+    }
+
+    @Test
+    void fp16KnownValues() {
+        assertThat(fp16Bits(1f)).isEqualTo(0x3C00);
+        assertThat(fp16Bits(-2f)).isEqualTo(0xC000);
+        assertThat(fp16Bits(65504f)).isEqualTo(0x7BFF);               // largest finite
+        assertThat(fp16Bits(65520f)).isEqualTo(0x7C00);               // halfway to 65536 rounds to infinity
+        assertThat(fp16Bits(1e6f)).isEqualTo(0x7C00);
+        assertThat(fp16Bits(0x1p-24f)).isEqualTo(0x0001);             // smallest subnormal
+        assertThat(fp16Bits(0x1p-25f)).isEqualTo(0x0000);             // exactly half of it: ties to even, zero
+        assertThat(fp16Bits(0x1.8p-25f)).isEqualTo(0x0001);
+        assertThat(fp16Bits(0x1p-14f)).isEqualTo(0x0400);             // smallest normal
+        assertThat(fp16Bits(1f + 0x1p-11f)).isEqualTo(0x3C00);        // tie, even mantissa stays
+        assertThat(fp16Bits(1f + 3 * 0x1p-11f)).isEqualTo(0x3C02);    // tie, odd mantissa rounds up
+        assertThat(fp16Bits(-0f)).isEqualTo(0x8000);
+        assertThat(Float.isNaN(HalfFloats.fromFp16(HalfFloats.toFp16(Float.NaN)))).isTrue();
+        assertThat(HalfFloats.fromFp16((short) 0xFC00)).isEqualTo(Float.NEGATIVE_INFINITY);
+    }
+
+    @Test
+    void everyFp16ValueSurvivesARoundTripThroughFloat() {
+        for (int h = 0; h < 0x10000; h++) {
+            float f = HalfFloats.fromFp16((short) h);
+            if (Float.isNaN(f)) {
+                assertThat(Float.isNaN(HalfFloats.fromFp16(HalfFloats.toFp16(f)))).isTrue();
+            } else {
+                assertThat(fp16Bits(f)).as("half 0x%04x", h).isEqualTo(h);
+            }
+        }
+    }
+
+    @Test
+    void fp16RoundsToTheNearestHalf() {
+        Random rnd = new Random(1);
+        for (int i = 0; i < 100_000; i++) {
+            float f = (float) Math.abs(rnd.nextGaussian() * Math.pow(2, rnd.nextInt(40) - 26));
+            short h = HalfFloats.toFp16(f);
+            double err = Math.abs(HalfFloats.fromFp16(h) - (double) f);
+            // positive halves are ordered like their bits: h - 1 and h + 1 are the neighbours
+            double below = h == 0 ? Double.MAX_VALUE : Math.abs(HalfFloats.fromFp16((short) (h - 1)) - (double) f);
+            double above = Math.abs(HalfFloats.fromFp16((short) (h + 1)) - (double) f);
+            assertThat(err).as("%s -> 0x%04x", f, h & 0xFFFF).isLessThanOrEqualTo(below).isLessThanOrEqualTo(above);
+        }
+    }
+
+    @Test
+    void fp16TensorHalvesTheBytesAndDecodesWithinHalfPrecision() {
+        float[] v = {0.1f, -3.14159f, 1000.5f, 0f};
+        Tensor t = TensorCodec.fp16(v, 4);
+        assertThat(t.getDtype()).isEqualTo(DType.FP16);
+        assertThat(t.getData().remaining()).isEqualTo(8);
+        byte[] first = new byte[2];
+        t.getData().duplicate().get(first);
+        assertThat(first).containsExactly(0x66, 0x2E);  // 0.1 -> 0x2E66, low byte first
+        float[] back = TensorCodec.floats(t);
+        for (int i = 0; i < v.length; i++) {
+            assertThat(back[i]).isCloseTo(v[i], org.assertj.core.data.Offset.offset(Math.abs(v[i]) * 0x1p-11f));
+        }
+    }
+
+    @Test
+    void bf16KeepsTheTopSixteenBitsRounded() {
+        assertThat(HalfFloats.toBf16(1f) & 0xFFFF).isEqualTo(0x3F80);
+        assertThat(HalfFloats.toBf16(Float.intBitsToFloat(0x3F808000)) & 0xFFFF).isEqualTo(0x3F80);  // tie, even
+        assertThat(HalfFloats.toBf16(Float.intBitsToFloat(0x3F818000)) & 0xFFFF).isEqualTo(0x3F82);  // tie, odd
+        assertThat(HalfFloats.toBf16(Float.intBitsToFloat(0x3F808001)) & 0xFFFF).isEqualTo(0x3F81);
+        assertThat(Float.isNaN(HalfFloats.fromBf16(HalfFloats.toBf16(Float.NaN)))).isTrue();
+        float[] v = {1.5f, -256f, 0.75f};
+        assertThat(TensorCodec.floats(TensorCodec.encode(DType.BF16, v, 3))).containsExactly(v);
+    }
+
+    private static int fp16Bits(float f) {
+        return HalfFloats.toFp16(f) & 0xFFFF;
+    }
+}
