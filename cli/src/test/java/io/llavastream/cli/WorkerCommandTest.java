@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /** The worker command's refusals, which come before any model or broker is touched. */
@@ -32,39 +31,15 @@ class WorkerCommandTest {
     }
 
     @Test
-    void separateProcessesNeedASharedRegistry() {
-        Run r = run("worker", "--stage", "vision", "--bootstrap-servers", "127.0.0.1:1");
-        assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).contains("--schema-registry-url is required");
-    }
-
-    @Test
-    void saysPlainlyWhenTheRestRegistryClientIsNotInTheBuild() {
-        boolean present;
-        try {
-            Class.forName("io.llavastream.serde.ConfluentSchemaRegistryClient");
-            present = true;
-        } catch (ClassNotFoundException e) {
-            present = false;
-        }
-        Assumptions.assumeFalse(present, "the REST client exists: nothing to refuse");
-        Run r = run("worker", "--stage", "merge", "--bootstrap-servers", "127.0.0.1:1", "--schema-registry-url",
-                "http://127.0.0.1:1");
-        assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).contains("REST schema registry client not available yet");
-    }
-
-    @Test
     void refusesAStageThatDoesNotExist() {
-        Run r = run("worker", "--stage", "decode", "--bootstrap-servers", "127.0.0.1:1", "--embedded-registry");
+        Run r = run("worker", "--stage", "projector", "--bootstrap-servers", "127.0.0.1:1");
         assertThat(r.exit()).isEqualTo(2);
-        assertThat(r.err()).contains("--stage must be one of [vision, merge]");
+        assertThat(r.err()).contains("--stage must be one of [vision, merge, decode], got projector");
     }
 
     @Test
     void refusesAnEmptyBatch() {
-        Run r = run("worker", "--stage", "vision", "--bootstrap-servers", "127.0.0.1:1", "--embedded-registry",
-                "--max-batch", "0");
+        Run r = run("worker", "--stage", "vision", "--bootstrap-servers", "127.0.0.1:1", "--max-batch", "0");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("max.batch.size");
     }
