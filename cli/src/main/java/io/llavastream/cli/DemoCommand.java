@@ -1,0 +1,134 @@
+package io.llavastream.cli;
+
+import io.llavastream.model.ModelDirectory;
+import io.llavastream.pipeline.EmbeddedPipeline;
+import io.llavastream.pipeline.PipelineClient;
+import io.llavastream.schemas.CaptionedPost;
+import io.llavastream.schemas.ImageAnswer;
+import io.llavastream.scenes.Scene;
+import io.llavastream.scenes.SceneGenerator;
+import io.llavastream.scenes.SceneRenderer;
+import io.llavastream.worker.Workers;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code demo}: the whole pipeline in this JVM on the embedded broker: posts generated scenes and a few real
+ * photographs, prints each caption as its post completes, then accuracy, throughput and latency.
+ */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = {"Run the pipeline on an embedded Kafka broker (topology + vision, merge and decode workers, "
+                + "each its own consumer group) with the bundled model, post N generated scenes plus the sample "
+                + "photographs, and print each caption as it arrives, then a summary."})
+final class DemoCommand implements Callable<Integer> {
+    @Option(names = "--count", defaultValue = "40", description = "Generated scene posts (default ${DEFAULT-VALUE}).")
+    int count;
+    @Option(names = "--seed", defaultValue = "2027", description = "Scene seed (default ${DEFAULT-VALUE}).")
+    long seed;
+    @Option(names = "--model", description = "Model directory (default: the bundled demo model).")
+    Path model;
+    @Option(names = "--max-batch", defaultValue = "8", description = "Worker batch size (default ${DEFAULT-VALUE}).")
+    int maxBatch;
+    @Option(names = "--timeout-s", defaultValue = "300", description = "Give up after (default ${DEFAULT-VALUE}).")
+    int timeoutSeconds;
+    @Option(names = "--json", description = "One JSON object per captioned post, then one summary object.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        Path dir = model != null ? model : ModelDirectory.bundled();
+        Map<String, String> expected = new HashMap<>();
+        List<io.llavastream.schemas.Post> posts = new ArrayList<>();
+        SceneGenerator gen = new SceneGenerator(seed);
+        for (int i = 0; i < count; i++) {
+            Scene s = gen.scene(i);
+            posts.add(io.llavastream.schemas.Post.newBuilder().setId("scene-" + s.id()).setSource("demo")
+                    .setCreatedAt(Instant.now()).setImages(List.of(Posts.image(SceneRenderer.png(s), "image/png",
+                            null))).setAttributes(Map.of()).build());
+            expected.put("scene-" + s.id(), s.caption());
+        }
+        for (Path photo : photos()) {
+            posts.add(Posts.ofImages("photo-" + photo.getFileName(), "demo", List.of(photo), null));
+        }
+        long[] latencies = new long[posts.size()];
+        int[] correct = {0};
+        long t0;
+        List<CaptionedPost> done;
+        try (EmbeddedPipeline pipeline = new EmbeddedPipeline(dir, Workers.STAGES, maxBatch, System.err::println);
+             PipelineClient client = new PipelineClient(Map.of("bootstrap.servers", pipeline.bootstrapServers()),
+                     pipeline.registry());
+             Progress progress = new Progress("captioned posts", posts.size())) {
+            t0 = System.nanoTime();
+            posts.forEach(client::send);
+            client.flush();
+            System.err.println("posted " + posts.size() + " posts (" + count + " scenes, " + (posts.size() - count)
+                    + " photographs); captions as they arrive:");
+            done = client.captioned(posts.size(), Duration.ofSeconds(timeoutSeconds), p -> {
+                latencies[Math.min(latencies.length - 1, correctIndex(p, posts))] = client.ageNanos(p.getPostId());
+                correct[0] += show(p, expected.get(p.getPostId())) ? 1 : 0;
+                progress.step();
+            });
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        summary(done.size(), posts.size(), correct[0], latencies, secs);
+        return done.size() == posts.size() ? 0 : 1;
+    }
+
+    private static int correctIndex(CaptionedPost p, List<io.llavastream.schemas.Post> posts) {
+        for (int i = 0; i < posts.size(); i++) {
+            if (posts.get(i).getId().equals(p.getPostId())) {
+                return i;
+            }
+        }
+        return posts.size() - 1;
+    }
+
+    private boolean show(CaptionedPost p, String truth) {
+        ImageAnswer a = p.getAnswers().get(0);
+        boolean ok = truth != null && truth.equals(a.getText());
+        if (json) {
+            JsonLines.print(JsonLines.object().put("post_id", p.getPostId()).put("caption", a.getText())
+                    .put("failed", a.getFailed()).put("expected", truth).put("correct", truth == null ? null : ok));
+        } else {
+            String mark = truth == null ? "" : ok ? "  [correct]" : "  [expected: " + truth + "]";
+            System.out.println(p.getPostId() + ": " + (a.getFailed() ? "FAILED " + a.getError() : a.getText()) + mark);
+        }
+        return ok;
+    }
+
+    private void summary(int done, int total, int correct, long[] latencies, double secs) {
+        long[] l = Arrays.stream(latencies).filter(x -> x > 0).sorted().toArray();
+        double p50 = l.length == 0 ? 0 : l[l.length / 2] / 1e6;
+        double p99 = l.length == 0 ? 0 : l[(int) Math.ceil(l.length * 0.99) - 1] / 1e6;
+        double accuracy = correct / (double) Math.max(1, count);
+        if (json) {
+            JsonLines.print(JsonLines.object().put("posts", total).put("captioned", done)
+                    .put("scene_caption_exact_match", accuracy).put("posts_per_second", done / secs)
+                    .put("latency_p50_ms", p50).put("latency_p99_ms", p99).put("seconds", secs));
+        } else {
+            System.out.printf("%d of %d posts captioned in %.1f s (%.1f posts/s); scene captions exact-match %.1f%% "
+                    + "(%d/%d); latency p50 %.0f ms, p99 %.0f ms%n", done, total, secs, done / secs, 100 * accuracy,
+                    correct, count, p50, p99);
+        }
+    }
+
+    private static List<Path> photos() throws java.io.IOException {
+        Path samples = Path.of(System.getProperty("llava.repo.root", ".")).resolve("samples");
+        if (!Files.isDirectory(samples)) {
+            return List.of();
+        }
+        try (var s = Files.list(samples)) {
+            return s.filter(p -> p.toString().endsWith(".jpg")).sorted().toList();
+        }
+    }
+}

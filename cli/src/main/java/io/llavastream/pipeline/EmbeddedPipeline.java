@@ -1,0 +1,122 @@
+package io.llavastream.pipeline;
+
+import io.llavastream.kafka.EmbeddedKafkaBroker;
+import io.llavastream.model.EngineOptions;
+import io.llavastream.model.LlavaModel;
+import io.llavastream.serde.SchemaRegistry;
+import io.llavastream.serde.SchemaRegistryServer;
+import io.llavastream.topology.PipelineConfig;
+import io.llavastream.topology.PipelineTopologyApp;
+import io.llavastream.worker.Worker;
+import io.llavastream.worker.WorkerConfig;
+import io.llavastream.worker.Workers;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Broker, registry, topology and the stage workers in this JVM. Each worker is its own consumer group with its
+ * own model instance and thread, exactly as it would be as a separate process; {@link #stages} lists which run
+ * here, so a test can run some stages as separate processes instead.
+ */
+public final class EmbeddedPipeline implements AutoCloseable {
+    private final EmbeddedKafkaBroker broker;
+    private final SchemaRegistryServer registryServer;
+    private final PipelineTopologyApp topology;
+    private final List<Worker> workers = new ArrayList<>();
+    private final List<Thread> threads = new ArrayList<>();
+    private final List<LlavaModel> models = new ArrayList<>();
+    private final Path stateDir;
+
+    /**
+     * @param stages  which workers run in this JVM (e.g. all of {@link Workers#STAGES})
+     * @param log     progress messages for the user
+     */
+    public EmbeddedPipeline(Path modelDir, List<String> stages, int maxBatch, Consumer<String> log)
+            throws IOException, InterruptedException {
+        long t0 = System.nanoTime();
+        broker = EmbeddedKafkaBroker.start();
+        registryServer = SchemaRegistryServer.start();
+        log.accept(String.format("broker at %s, schema registry at %s (%.1f s)", broker.bootstrapServers(),
+                registryServer.url(), (System.nanoTime() - t0) / 1e9));
+        String modelId;
+        try (LlavaModel probe = LlavaModel.load(modelDir, EngineOptions.threads(1))) {
+            modelId = probe.modelId();
+        }
+        stateDir = Files.createTempDirectory("llava-streams");
+        topology = PipelineTopologyApp.start(broker.bootstrapServers(), new PipelineConfig(Map.of(
+                PipelineConfig.VISION_MODEL_ID_CONFIG, modelId, PipelineConfig.REPLICATION_FACTOR_CONFIG, 1,
+                PipelineConfig.STATE_DIR_CONFIG, stateDir.toString())), registry());
+        for (String stage : stages) {
+            LlavaModel model = LlavaModel.load(modelDir, EngineOptions.threads(1));
+            models.add(model);
+            Map<String, Object> settings = new HashMap<>();
+            settings.put(WorkerConfig.STAGE, stage);
+            settings.put(WorkerConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
+            settings.put(WorkerConfig.MAX_BATCH_SIZE, maxBatch);
+            Worker w = Workers.create(stage, model, new WorkerConfig(settings), registry());
+            workers.add(w);
+            Thread t = new Thread(w::run, "worker-" + stage);
+            t.setDaemon(true);
+            t.start();
+            threads.add(t);
+        }
+        if (!topology.awaitRunning(Duration.ofSeconds(60))) {
+            throw new IllegalStateException("the topology did not reach RUNNING within 60 s: " + topology.state());
+        }
+        log.accept(String.format("topology and %d stage workers (%s) running (%.1f s)", stages.size(), stages,
+                (System.nanoTime() - t0) / 1e9));
+    }
+
+    public String bootstrapServers() {
+        return broker.bootstrapServers();
+    }
+
+    public String registryUrl() {
+        return registryServer.url();
+    }
+
+    /** The registry, used in-process (the REST server serves the same one to other processes). */
+    public SchemaRegistry registry() {
+        return registryServer.registry();
+    }
+
+    public PipelineTopologyApp topology() {
+        return topology;
+    }
+
+    public List<Worker> workers() {
+        return workers;
+    }
+
+    @Override
+    public void close() {
+        workers.forEach(Worker::stop);
+        for (Thread t : threads) {
+            try {
+                t.join(15_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        topology.close();
+        models.forEach(LlavaModel::close);
+        registryServer.close();
+        broker.close();
+        deleteQuietly(stateDir);
+    }
+
+    private static void deleteQuietly(Path dir) {
+        try (var walk = Files.walk(dir)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | RuntimeException e) {
+            // a temp dir left behind is harmless
+        }
+    }
+}

@@ -1,0 +1,139 @@
+package io.llavastream.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.llavastream.model.EngineOptions;
+import io.llavastream.model.LlavaModel;
+import io.llavastream.model.ModelDirectory;
+import io.llavastream.model.decode.SamplingParams;
+import io.llavastream.schemas.CaptionedPost;
+import io.llavastream.schemas.DeadLetter;
+import io.llavastream.schemas.ImageAnswer;
+import io.llavastream.schemas.Post;
+import io.llavastream.schemas.PostImage;
+import io.llavastream.scenes.PromptTemplate;
+import io.llavastream.scenes.Scene;
+import io.llavastream.scenes.SceneGenerator;
+import io.llavastream.scenes.SceneRenderer;
+import io.llavastream.topics.Topics;
+import io.llavastream.worker.Workers;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The pipeline on the embedded broker: topology and the vision, merge and decode workers, each its own consumer
+ * group, with read_committed consumers at the end.
+ */
+class PipelineIntegrationTest {
+    static EmbeddedPipeline pipeline;
+    static PipelineClient client;
+
+    @BeforeAll
+    static void start() throws Exception {
+        pipeline = new EmbeddedPipeline(ModelDirectory.bundled(), Workers.STAGES, 8, System.err::println);
+        client = new PipelineClient(Map.of("bootstrap.servers", pipeline.bootstrapServers()), pipeline.registry());
+    }
+
+    @AfterAll
+    static void stop() {
+        client.close();
+        pipeline.close();
+    }
+
+    static Post post(String id, List<byte[]> images) {
+        List<PostImage> list = new ArrayList<>();
+        for (byte[] b : images) {
+            list.add(PostImage.newBuilder().setContentType("image/png").setData(ByteBuffer.wrap(b)).build());
+        }
+        return Post.newBuilder().setId(id).setSource("it").setCreatedAt(Instant.now()).setImages(list)
+                .setAttributes(Map.of()).build();
+    }
+
+    @Test
+    void twoHundredPostsComeOutCaptionedAsTheInProcessRuntimeAnswers() {
+        List<Scene> scenes = new SceneGenerator(555).scenes(0, 200);
+        for (Scene s : scenes) {
+            client.send(post("p200-" + s.id(), List.of(SceneRenderer.png(s))));
+        }
+        client.flush();
+        Map<String, CaptionedPost> byId = new HashMap<>();
+        client.read(Topics.CAPTIONED_POSTS, Duration.ofSeconds(240), r -> {
+            if (r.key().startsWith("p200-")) {
+                assertThat(byId.put(r.key(), r.value())).as("post %s captioned twice", r.key()).isNull();
+            }
+        }, () -> byId.size() >= 200);
+        assertThat(byId).hasSize(200);
+        List<String> nearTies = new ArrayList<>();
+        try (LlavaModel model = LlavaModel.load(ModelDirectory.bundled(), EngineOptions.cpu())) {
+            for (Scene s : scenes) {
+                ImageAnswer got = byId.get("p200-" + s.id()).getAnswers().get(0);
+                var alone = model.answer(model.pixelValues(SceneRenderer.png(s)), 1, PromptTemplate.captionPrompt(),
+                        SamplingParams.greedy(Workers.MAX_NEW_TOKENS));
+                if (!alone.text().equals(got.getText())) {
+                    float minGap = Collections.min(floats(alone.topTwoGaps()));
+                    assertThat(minGap).as("%s: pipeline '%s' vs in-process '%s'", s.id(), got.getText(), alone.text())
+                            .isLessThan(1e-4f);
+                    nearTies.add(s.id());
+                }
+            }
+        }
+        System.out.println("pipeline vs in-process on 200 posts: " + (200 - nearTies.size())
+                + " identical; near-tie differences: " + nearTies);
+    }
+
+    @Test
+    void badInputBecomesDeadLettersWithTheirReasonAndTheOtherPostsStillComeOut() {
+        byte[] good = SceneRenderer.png(new SceneGenerator(9).scene(0));
+        byte[] notAvro = "{\"id\": \"json-post\"}".getBytes();
+        byte[] unknownId = new byte[] {0, 0, 0, 0x7f, 0x7f, 2, 3};
+        client.sendRaw("bad-not-avro", notAvro);
+        client.sendRaw("bad-unknown-id", unknownId);
+        client.send(post("bad-corrupt", List.of(Arrays.copyOf(good, good.length / 2))));
+        client.send(post("bad-oversized", List.of(new byte[9 * 1024 * 1024])));
+        client.send(post("bad-no-images", List.of()));
+        client.send(post("bad-too-many", Collections.nCopies(17, good)));
+        client.send(post("good-after-bad", List.of(good)));
+        client.flush();
+
+        Map<String, DeadLetter> dead = new HashMap<>();
+        client.read(Topics.DEAD_LETTERS, 6, Duration.ofSeconds(120), r -> dead.put(r.value().getErrorType()
+                + ":" + r.key(), r.value()));
+        assertThat(dead.keySet()).contains("NOT_AVRO:bad-not-avro", "UNKNOWN_SCHEMA_ID:bad-unknown-id",
+                "NO_IMAGES:bad-no-images", "TOO_MANY_IMAGES:bad-too-many");
+        assertThat(dead.keySet()).anyMatch(k -> k.startsWith("CORRUPT_IMAGE:"));
+        assertThat(dead.keySet()).anyMatch(k -> k.startsWith("IMAGE_TOO_LARGE:"));
+        assertThat(bytes(dead.get("NOT_AVRO:bad-not-avro").getValue())).isEqualTo(notAvro);
+        assertThat(bytes(dead.get("UNKNOWN_SCHEMA_ID:bad-unknown-id").getValue())).isEqualTo(unknownId);
+
+        Map<String, CaptionedPost> out = new HashMap<>();
+        client.read(Topics.CAPTIONED_POSTS, Duration.ofSeconds(90), r -> out.put(r.key(), r.value()),
+                () -> out.keySet().containsAll(List.of("good-after-bad", "bad-corrupt", "bad-oversized")));
+        assertThat(out.get("good-after-bad").getAnswers().get(0).getFailed()).isFalse();
+        assertThat(out.get("bad-corrupt").getAnswers().get(0).getFailed()).isTrue();
+        assertThat(out.get("bad-oversized").getAnswers().get(0).getFailed()).isTrue();
+    }
+
+    private static List<Float> floats(float[] a) {
+        List<Float> out = new ArrayList<>();
+        for (float f : a) {
+            out.add(f);
+        }
+        return out;
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        byte[] out = new byte[b.remaining()];
+        b.duplicate().get(out);
+        return out;
+    }
+}
