@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** Entry point of {@code ./llava-stream}; each subcommand is its own class. */
 @Command(name = "llava-stream", mixinStandardHelpOptions = true, version = "llava-stream 0.1.0",
         description = "Streaming multimodal (LLaVA) inference on Kafka.",
-        subcommands = {CaptionCommand.class, EvalCommand.class, BenchCommand.class, ScenesCommand.class, TrainCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {CaptionCommand.class, EvalCommand.class, BenchCommand.class, ScenesCommand.class, TrainCommand.class, TopologyCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static void main(String[] args) {
         System.exit(commandLine().execute(args));
