@@ -1,0 +1,112 @@
+package io.llavastream.topology;
+
+import io.llavastream.topics.Topics;
+import java.time.Duration;
+import java.util.Map;
+import org.apache.kafka.common.config.AbstractConfig;
+import org.apache.kafka.common.config.ConfigDef;
+import org.apache.kafka.common.config.ConfigDef.Importance;
+import org.apache.kafka.common.config.ConfigDef.Range;
+import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.ConfigException;
+
+/**
+ * The topology's settings. {@link #DEFINITION} declares each one once (name, type, default, validator, doc) and is
+ * its documentation; {@code ./llava-stream topology --list-config} prints it. Kafka client settings (bootstrap
+ * servers, security) are not here: {@link StreamsProperties} takes them separately.
+ */
+public final class PipelineConfig extends AbstractConfig {
+    public static final String APPLICATION_ID_CONFIG = "application.id";
+    public static final String VISION_MODEL_ID_CONFIG = "vision.model.id";
+    public static final String DEFAULT_PROMPT_CONFIG = "default.prompt";
+    public static final String MAX_IMAGES_PER_POST_CONFIG = "max.images.per.post";
+    public static final String MAX_IMAGE_BYTES_CONFIG = "max.image.bytes";
+    public static final String COMPLETED_POST_RETENTION_MS_CONFIG = "completed.post.retention.ms";
+    public static final String REPLICATION_FACTOR_CONFIG = "replication.factor";
+    public static final String NUM_STREAM_THREADS_CONFIG = "num.stream.threads";
+    public static final String STATE_DIR_CONFIG = "state.dir";
+
+    /** The placeholder a prompt must contain exactly once: where the image's features are merged in. */
+    public static final String IMAGE_PLACEHOLDER = "<image>";
+
+    public static final ConfigDef DEFINITION = new ConfigDef()
+            .define(APPLICATION_ID_CONFIG, Type.STRING, "llava-topology", new ConfigDef.NonEmptyString(),
+                    Importance.HIGH, "Kafka Streams application id: the consumer group, the transactional id prefix "
+                            + "and the prefix of the internal topics (repartition, changelog).")
+            .define(VISION_MODEL_ID_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
+                    Importance.HIGH, "Id of the vision tower the vision workers run, e.g. llava-stream/demo-v1. The "
+                            + "vision cache is keyed by \"<image sha256>|<vision.model.id>\", so features of another "
+                            + "vision model are never reused. Must equal the vision_model_id the vision workers write.")
+            .define(DEFAULT_PROMPT_CONFIG, Type.STRING, "USER: " + IMAGE_PLACEHOLDER + "\ndescribe the image. ASSISTANT:",
+                    ConfigDef.LambdaValidator.with(PipelineConfig::requireOnePlaceholder,
+                            () -> "a prompt with exactly one " + IMAGE_PLACEHOLDER),
+                    Importance.MEDIUM, "Prompt for a post without a question. A post with a question gets "
+                            + "\"USER: <image>\\n{question} ASSISTANT:\" instead.")
+            .define(MAX_IMAGES_PER_POST_CONFIG, Type.INT, 16, Range.atLeast(1), Importance.MEDIUM,
+                    "A post with more images than this is dead-lettered whole (TOO_MANY_IMAGES).")
+            .define(MAX_IMAGE_BYTES_CONFIG, Type.INT, 8 * 1024 * 1024, Range.between(1, Topics.MAX_RECORD_BYTES),
+                    Importance.MEDIUM, "Largest encoded image, in bytes, that goes to the vision stage. A larger "
+                            + "one is dead-lettered (IMAGE_TOO_LARGE) and answered with finish_reason ERROR, so its "
+                            + "post still completes with that image marked failed.")
+            .define(COMPLETED_POST_RETENTION_MS_CONFIG, Type.LONG, Duration.ofHours(24).toMillis(),
+                    Range.atLeast(1000), Importance.LOW, "How long, in ms of wall-clock time, the assembly remembers "
+                            + "that a post was completed, so that an answer re-delivered after completion (a worker "
+                            + "replaying after a crash) neither emits the post again nor starts a new aggregate.")
+            .define(REPLICATION_FACTOR_CONFIG, Type.SHORT, (short) -1, Range.atLeast(-1), Importance.MEDIUM,
+                    "Replication factor of the internal topics; -1 takes the broker's default.replication.factor. "
+                            + "1 for the embedded single broker.")
+            .define(NUM_STREAM_THREADS_CONFIG, Type.INT, 1, Range.atLeast(1), Importance.LOW,
+                    "Stream threads in this instance; more instances or threads share the topics' partitions.")
+            .define(STATE_DIR_CONFIG, Type.STRING, null, Importance.LOW,
+                    "Directory of the local state stores (RocksDB); null takes Kafka Streams' default under "
+                            + "java.io.tmpdir. Two instances on one machine need different directories.");
+
+    public PipelineConfig(Map<?, ?> settings) {
+        super(DEFINITION, settings);
+    }
+
+    public String applicationId() {
+        return getString(APPLICATION_ID_CONFIG);
+    }
+
+    public String visionModelId() {
+        return getString(VISION_MODEL_ID_CONFIG);
+    }
+
+    public String defaultPrompt() {
+        return getString(DEFAULT_PROMPT_CONFIG);
+    }
+
+    public int maxImagesPerPost() {
+        return getInt(MAX_IMAGES_PER_POST_CONFIG);
+    }
+
+    public int maxImageBytes() {
+        return getInt(MAX_IMAGE_BYTES_CONFIG);
+    }
+
+    public Duration completedPostRetention() {
+        return Duration.ofMillis(getLong(COMPLETED_POST_RETENTION_MS_CONFIG));
+    }
+
+    public short replicationFactor() {
+        return getShort(REPLICATION_FACTOR_CONFIG);
+    }
+
+    public int numStreamThreads() {
+        return getInt(NUM_STREAM_THREADS_CONFIG);
+    }
+
+    /** The state directory, or null for Kafka Streams' default. */
+    public String stateDir() {
+        return getString(STATE_DIR_CONFIG);
+    }
+
+    private static void requireOnePlaceholder(String name, Object value) {
+        String s = (String) value;
+        int first = s == null ? -1 : s.indexOf(IMAGE_PLACEHOLDER);
+        if (first < 0 || s.indexOf(IMAGE_PLACEHOLDER, first + 1) >= 0) {
+            throw new ConfigException(name, value, "must contain " + IMAGE_PLACEHOLDER + " exactly once");
+        }
+    }
+}

@@ -1,0 +1,157 @@
+package io.llavastream.topology;
+
+import static io.llavastream.topology.TopologyNames.*;
+
+import io.llavastream.schemas.Answer;
+import io.llavastream.schemas.CaptionedPost;
+import io.llavastream.schemas.ImageTask;
+import io.llavastream.schemas.VisionFeatures;
+import io.llavastream.serde.SchemaRegistry;
+import io.llavastream.topics.Topic;
+import io.llavastream.topics.Topics;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.StreamsBuilder;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.TopologyConfig;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.Joined;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.KTable;
+import org.apache.kafka.streams.kstream.Materialized;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.Stores;
+
+/**
+ * The routing topology: posts in, per-image tasks out to the stage workers, captioned posts assembled from their
+ * answers. Reads {@link Topics#POSTS} (raw bytes), {@link Topics#VISION_FEATURES} (the vision cache, as a table)
+ * and {@link Topics#ANSWERS}; writes {@link Topics#VISION_REQUESTS} (cache misses), {@link Topics#MERGE_REQUESTS}
+ * (cache hits), {@link Topics#ANSWERS} (ERROR answers for refused images), {@link Topics#CAPTIONED_POSTS} and
+ * {@link Topics#DEAD_LETTERS}. The vision worker fills the cache and sends misses on to the merge stage itself.
+ *
+ * <pre>
+ * posts -> validate-post -+- refused --------------------------------------------> dead-letters
+ *                         +- accepted -> split-images -+- refused -+-------------> dead-letters
+ *                                                      |           +- ERROR answer -> answers
+ *                                                      +- accepted -> key by "sha256|vision model"
+ *                                                         -> images-by-cache-key (repartition)
+ *                                                         -> left join vision-cache (table over vision-features)
+ *                                                         -+- hit  -> merge-requests
+ *                                                          +- miss -> vision-requests
+ * answers -> key by post -> answers-by-post (repartition) -> assemble-post -> captioned-posts
+ * </pre>
+ * Every node, branch, repartition and store is named ({@link TopologyNames}).
+ */
+public final class PipelineTopology {
+    /** Restores the vision cache from its compacted source topic instead of a changelog copy of every tensor. */
+    public static final String OPTIMIZATIONS = StreamsConfig.REUSE_KTABLE_SOURCE_TOPICS;
+
+    private PipelineTopology() {
+    }
+
+    /**
+     * A builder with the topology settings of {@code streamsProperties} ({@link StreamsProperties}): among them
+     * ensure.explicit.internal.resource.naming, so that {@link #build} fails on a store or repartition topic left
+     * with a generated name.
+     */
+    public static StreamsBuilder newBuilder(Properties streamsProperties) {
+        return new StreamsBuilder(new TopologyConfig(new StreamsConfig(streamsProperties)));
+    }
+
+    /** Adds the pipeline to {@code builder} and builds it, with {@link #OPTIMIZATIONS}. */
+    public static Topology build(StreamsBuilder builder, PipelineConfig config, SchemaRegistry registry) {
+        KStream<String, ImageTask> images = splitPosts(builder, config, registry);
+        routePastVisionCache(builder, images, config, registry);
+        assemblePosts(builder, config, registry);
+        Properties props = new Properties();
+        props.put(StreamsConfig.TOPOLOGY_OPTIMIZATION_CONFIG, OPTIMIZATIONS);
+        return builder.build(props);
+    }
+
+    /** posts -> valid image tasks keyed by post key; refused posts and images to the dead letters. */
+    private static KStream<String, ImageTask> splitPosts(StreamsBuilder builder, PipelineConfig config,
+                                                         SchemaRegistry registry) {
+        Map<String, KStream<String, Checked<RawPost>>> posts = builder
+                .stream(Topics.POSTS.name(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(POSTS_SOURCE))
+                .process(() -> new PostValidator(Topics.POSTS.valueSerde(registry), config.maxImagesPerPost()),
+                        Named.as(VALIDATE_POST))
+                .split(Named.as(POST_BRANCH))
+                .branch((key, post) -> post.isRefused(), Branched.as(REFUSED))
+                .defaultBranch(Branched.as(ACCEPTED));
+        posts.get(POST_BRANCH + REFUSED)
+                .mapValues(Checked::deadLetter, Named.as(POST_DEAD_LETTER))
+                .to(Topics.DEAD_LETTERS.name(), produced(Topics.DEAD_LETTERS, registry, POST_DEAD_LETTERS_SINK));
+
+        Map<String, KStream<String, Checked<ImageTask>>> images = posts.get(POST_BRANCH + ACCEPTED)
+                .mapValues(Checked::value, Named.as(UNWRAP_POST))
+                .process(() -> new ImageSplitter(config.maxImageBytes(), config.defaultPrompt()), Named.as(SPLIT_IMAGES))
+                .split(Named.as(IMAGE_BRANCH))
+                .branch((key, image) -> image.isRefused(), Branched.as(REFUSED))
+                .defaultBranch(Branched.as(ACCEPTED));
+        KStream<String, Checked<ImageTask>> refused = images.get(IMAGE_BRANCH + REFUSED);
+        refused.mapValues(Checked::deadLetter, Named.as(IMAGE_DEAD_LETTER))
+                .to(Topics.DEAD_LETTERS.name(), produced(Topics.DEAD_LETTERS, registry, IMAGE_DEAD_LETTERS_SINK));
+        refused.map((key, image) -> KeyValue.pair(image.value().getTask().getTaskId(),
+                        FailedAnswers.of(image.value().getTask(), image.deadLetter())), Named.as(IMAGE_ERROR_ANSWER))
+                .to(Topics.ANSWERS.name(), produced(Topics.ANSWERS, registry, IMAGE_ERROR_ANSWERS_SINK));
+        return images.get(IMAGE_BRANCH + ACCEPTED).mapValues(Checked::value, Named.as(UNWRAP_IMAGE));
+    }
+
+    /** image tasks -> merge requests (cache hit) or vision requests (miss), keyed by task id. */
+    private static void routePastVisionCache(StreamsBuilder builder, KStream<String, ImageTask> images,
+                                             PipelineConfig config, SchemaRegistry registry) {
+        Serde<ImageTask> imageTasks = Topics.VISION_REQUESTS.valueSerde(registry);
+        Serde<VisionFeatures> features = Topics.VISION_FEATURES.valueSerde(registry);
+        KTable<String, VisionFeatures> cache = builder.table(Topics.VISION_FEATURES.name(),
+                Consumed.with(Serdes.String(), features).withName(VISION_FEATURES_SOURCE),
+                Materialized.<String, VisionFeatures, KeyValueStore<Bytes, byte[]>>as(VISION_CACHE_STORE)
+                        .withKeySerde(Serdes.String()).withValueSerde(features));
+        String modelId = config.visionModelId();
+        Map<String, KStream<String, CacheLookup>> lookups = images
+                .selectKey((key, task) -> ImageDigest.cacheKey(task.getTask().getImageSha256(), modelId),
+                        Named.as(KEY_BY_CACHE_KEY))
+                .repartition(Repartitioned.with(Serdes.String(), imageTasks).withName(IMAGES_BY_CACHE_KEY))
+                .leftJoin(cache, CacheLookup::new, Joined.with(Serdes.String(), imageTasks, features)
+                        .withName(VISION_CACHE_LOOKUP))
+                .processValues(CacheLookupCounter::new, Named.as(COUNT_CACHE_LOOKUPS))
+                .split(Named.as(CACHE_BRANCH))
+                .branch((key, lookup) -> lookup.isHit(), Branched.as(HIT))
+                .defaultBranch(Branched.as(MISS));
+        lookups.get(CACHE_BRANCH + HIT)
+                .map((key, lookup) -> KeyValue.pair(lookup.taskId(), lookup.toMergeRequest()), Named.as(TO_MERGE_REQUEST))
+                .to(Topics.MERGE_REQUESTS.name(), produced(Topics.MERGE_REQUESTS, registry, MERGE_REQUESTS_SINK));
+        lookups.get(CACHE_BRANCH + MISS)
+                .map((key, lookup) -> KeyValue.pair(lookup.taskId(), lookup.task()), Named.as(TO_VISION_REQUEST))
+                .to(Topics.VISION_REQUESTS.name(), produced(Topics.VISION_REQUESTS, registry, VISION_REQUESTS_SINK));
+    }
+
+    /** answers -> one captioned post per post, once every image is answered. */
+    private static void assemblePosts(StreamsBuilder builder, PipelineConfig config, SchemaRegistry registry) {
+        Serde<Answer> answers = Topics.ANSWERS.valueSerde(registry);
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_POSTS_STORE),
+                Serdes.String(), Topics.CAPTIONED_POSTS.valueSerde(registry)));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(COMPLETED_POSTS_STORE),
+                Serdes.String(), Serdes.Long()));
+        builder.stream(Topics.ANSWERS.name(), Consumed.with(Serdes.String(), answers).withName(ANSWERS_SOURCE))
+                .selectKey((key, answer) -> answer.getTask().getPostId(), Named.as(KEY_BY_POST))
+                .repartition(Repartitioned.with(Serdes.String(), answers).withName(ANSWERS_BY_POST))
+                .process(() -> new PostAssembler(config.completedPostRetention()), Named.as(ASSEMBLE_POST),
+                        PENDING_POSTS_STORE, COMPLETED_POSTS_STORE)
+                .to(Topics.CAPTIONED_POSTS.name(), produced(Topics.CAPTIONED_POSTS, registry, CAPTIONED_POSTS_SINK));
+    }
+
+    private static <V extends SpecificRecord> Produced<String, V> produced(Topic<V> topic, SchemaRegistry registry,
+                                                                           String name) {
+        return Produced.with(topic.keySerde(), topic.valueSerde(registry)).withName(name);
+    }
+}

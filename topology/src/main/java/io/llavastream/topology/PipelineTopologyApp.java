@@ -1,0 +1,80 @@
+package io.llavastream.topology;
+
+import io.llavastream.serde.SchemaRegistry;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running pipeline topology: one {@link KafkaStreams} instance of {@link PipelineTopology} with
+ * {@link StreamsProperties}. Reads and writes the topics {@link PipelineTopology} names. A stream thread that dies
+ * (e.g. the schema registry is unreachable) is replaced, and resumes from its last committed transaction.
+ * {@code ./llava-stream topology} and the in-JVM demo start it; more instances with the same application.id share
+ * the work.
+ */
+public final class PipelineTopologyApp implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(PipelineTopologyApp.class);
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+    private final KafkaStreams streams;
+
+    private PipelineTopologyApp(KafkaStreams streams) {
+        this.streams = streams;
+    }
+
+    /** Starts the topology against {@code bootstrapServers} with no other client settings. */
+    public static PipelineTopologyApp start(String bootstrapServers, PipelineConfig config, SchemaRegistry registry) {
+        return start(bootstrapServers, Map.of(), config, registry);
+    }
+
+    /**
+     * Starts the topology; {@code clientConfig} holds Kafka client settings (security, tuning) applied over the
+     * defaults, see {@link StreamsProperties}. Returns at once; {@link #awaitRunning} waits for the first assignment.
+     */
+    public static PipelineTopologyApp start(String bootstrapServers, Map<?, ?> clientConfig, PipelineConfig config,
+                                            SchemaRegistry registry) {
+        Properties props = StreamsProperties.of(config, bootstrapServers, clientConfig, registry);
+        KafkaStreams streams = new KafkaStreams(
+                PipelineTopology.build(PipelineTopology.newBuilder(props), config, registry), props);
+        streams.setUncaughtExceptionHandler(e -> {
+            LOG.error("stream thread failed; replacing it", e);
+            return StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+        streams.start();
+        return new PipelineTopologyApp(streams);
+    }
+
+    public KafkaStreams.State state() {
+        return streams.state();
+    }
+
+    /** Waits until the instance is RUNNING; false when {@code timeout} passes or it stops or fails first. */
+    public boolean awaitRunning(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            KafkaStreams.State s = streams.state();
+            if (s == KafkaStreams.State.RUNNING) {
+                return true;
+            }
+            if (!s.isRunningOrRebalancing() && s != KafkaStreams.State.CREATED) {
+                return false;
+            }
+            Thread.sleep(50);
+        }
+        return false;
+    }
+
+    /** Vision cache hits and misses of this instance since start. */
+    public VisionCacheStats visionCacheStats() {
+        return VisionCacheMetrics.read(streams.metrics());
+    }
+
+    /** Stops the stream threads, committing their last transaction (waits up to 30 s). */
+    @Override
+    public void close() {
+        streams.close(CLOSE_TIMEOUT);
+    }
+}

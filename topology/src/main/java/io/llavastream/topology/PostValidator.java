@@ -1,0 +1,68 @@
+package io.llavastream.topology;
+
+import io.llavastream.schemas.Post;
+import io.llavastream.serde.AvroSerde;
+import io.llavastream.serde.SerdeException;
+import io.llavastream.topics.Topics;
+import java.nio.charset.StandardCharsets;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+
+/**
+ * Reads {@link Topics#POSTS}: decodes a record from its raw bytes and checks it; bytes that are not Avro or carry an
+ * unknown schema id, a post without images and a post with more than {@code max.images.per.post} images are
+ * refused with a dead letter that keeps the original key and value bytes. The key becomes its UTF-8 string.
+ * Refused posts go to {@link Topics#DEAD_LETTERS}. A registry that cannot be reached is not the record's fault: that exception propagates (the thread retries).
+ */
+final class PostValidator implements Processor<byte[], byte[], String, Checked<RawPost>> {
+    private final AvroSerde<Post> serde;
+    private final int maxImages;
+    private ProcessorContext<String, Checked<RawPost>> context;
+
+    PostValidator(AvroSerde<Post> serde, int maxImages) {
+        this.serde = serde;
+        this.maxImages = maxImages;
+    }
+
+    @Override
+    public void init(ProcessorContext<String, Checked<RawPost>> context) {
+        this.context = context;
+    }
+
+    @Override
+    public void process(Record<byte[], byte[]> record) {
+        String key = record.key() == null ? null : new String(record.key(), StandardCharsets.UTF_8);
+        context.forward(record.withKey(key).withValue(check(record.key(), record.value())));
+    }
+
+    private Checked<RawPost> check(byte[] key, byte[] value) {
+        Post post;
+        try {
+            post = serde.deserialize(Topics.POSTS.name(), value);
+        } catch (SerdeException e) {
+            if (e.reason() == SerdeException.Reason.REGISTRY_UNAVAILABLE) {
+                throw e;
+            }
+            return refuse(key, value, e.reason().name(), e.getMessage());
+        }
+        if (post == null) {
+            return refuse(key, value, SerdeException.Reason.NOT_AVRO.name(),
+                    "record on " + Topics.POSTS.name() + " has a null value (a tombstone), not a post");
+        }
+        int images = post.getImages().size();
+        if (images == 0) {
+            return refuse(key, value, DeadLetters.NO_IMAGES, "post " + post.getId() + " has no images");
+        }
+        if (images > maxImages) {
+            return refuse(key, value, DeadLetters.TOO_MANY_IMAGES, "post " + post.getId() + " has " + images
+                    + " images, more than " + PipelineConfig.MAX_IMAGES_PER_POST_CONFIG + " = " + maxImages);
+        }
+        return Checked.ok(new RawPost(post, key, value));
+    }
+
+    private Checked<RawPost> refuse(byte[] key, byte[] value, String type, String message) {
+        return Checked.refused(DeadLetters.of(context.recordMetadata(), key, value, type, message,
+                context.currentSystemTimeMs()));
+    }
+}

@@ -1,0 +1,48 @@
+package io.llavastream.topology;
+
+import io.llavastream.serde.SchemaRegistry;
+import io.llavastream.topics.Topics;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.config.TopicConfig;
+import org.apache.kafka.streams.StreamsConfig;
+
+/**
+ * The {@link org.apache.kafka.streams.KafkaStreams} properties of the pipeline: application id, replication factor,
+ * threads and state directory from {@link PipelineConfig}; exactly_once_v2; explicit names enforced for internal
+ * topics and stores; dead-lettering exception handlers; and room for records of up to
+ * {@link Topics#MAX_RECORD_BYTES} in the producer, the consumer and the internal topics. The caller's Kafka client
+ * settings (bootstrap servers, security, tuning) are applied over these, except the processing guarantee, the
+ * exception handlers and the registry, which the pipeline's correctness rests on.
+ */
+public final class StreamsProperties {
+    private StreamsProperties() {
+    }
+
+    public static Properties of(PipelineConfig config, String bootstrapServers, Map<?, ?> clientConfig,
+                                SchemaRegistry registry) {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId());
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(StreamsConfig.REPLICATION_FACTOR_CONFIG, (int) config.replicationFactor());
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.numStreamThreads());
+        if (config.stateDir() != null) {
+            p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir());
+        }
+        p.put(StreamsConfig.TOPOLOGY_OPTIMIZATION_CONFIG, PipelineTopology.OPTIMIZATIONS);
+        p.put(StreamsConfig.ENSURE_EXPLICIT_INTERNAL_RESOURCE_NAMING_CONFIG, true);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.MAX_REQUEST_SIZE_CONFIG), Topics.MAX_RECORD_BYTES);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.BUFFER_MEMORY_CONFIG), 4L * Topics.MAX_RECORD_BYTES);
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG), Topics.MAX_RECORD_BYTES);
+        p.put(StreamsConfig.topicPrefix(TopicConfig.MAX_MESSAGE_BYTES_CONFIG), Integer.toString(Topics.MAX_RECORD_BYTES));
+        clientConfig.forEach(p::put);
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterExceptionHandler.class);
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterExceptionHandler.class);
+        p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        p.put(DeadLetterExceptionHandler.REGISTRY_CONFIG, registry);
+        return p;
+    }
+}

@@ -1,0 +1,54 @@
+package io.llavastream.topology;
+
+/**
+ * The name of every source, processor, branch, repartition, store and sink of {@link PipelineTopology}. Internal
+ * topics are {@code <application.id>-<name>-repartition} and {@code <application.id>-<store>-changelog}, so a
+ * renamed entry here is an incompatible topology change (state and in-flight repartitioned records are lost).
+ */
+public final class TopologyNames {
+    // intake: posts -> validated posts
+    public static final String POSTS_SOURCE = "posts-source";
+    public static final String VALIDATE_POST = "validate-post";
+    public static final String POST_BRANCH = "post-";
+    public static final String REFUSED = "refused";
+    public static final String ACCEPTED = "accepted";
+    public static final String UNWRAP_POST = "unwrap-post";
+    public static final String POST_DEAD_LETTER = "post-dead-letter";
+    public static final String POST_DEAD_LETTERS_SINK = "post-dead-letters-sink";
+
+    // split: one task per image
+    public static final String SPLIT_IMAGES = "split-images";
+    public static final String IMAGE_BRANCH = "image-";
+    public static final String IMAGE_DEAD_LETTER = "image-dead-letter";
+    public static final String IMAGE_DEAD_LETTERS_SINK = "image-dead-letters-sink";
+    public static final String IMAGE_ERROR_ANSWER = "image-error-answer";
+    public static final String IMAGE_ERROR_ANSWERS_SINK = "image-error-answers-sink";
+    public static final String UNWRAP_IMAGE = "unwrap-image";
+
+    // vision cache: hit -> merge stage, miss -> vision stage
+    public static final String VISION_FEATURES_SOURCE = "vision-features-source";
+    public static final String VISION_CACHE_STORE = "vision-cache";
+    public static final String KEY_BY_CACHE_KEY = "key-by-cache-key";
+    public static final String IMAGES_BY_CACHE_KEY = "images-by-cache-key";
+    public static final String VISION_CACHE_LOOKUP = "vision-cache-lookup";
+    public static final String COUNT_CACHE_LOOKUPS = "count-cache-lookups";
+    public static final String CACHE_BRANCH = "vision-cache-";
+    public static final String HIT = "hit";
+    public static final String MISS = "miss";
+    public static final String TO_MERGE_REQUEST = "to-merge-request";
+    public static final String MERGE_REQUESTS_SINK = "merge-requests-sink";
+    public static final String TO_VISION_REQUEST = "to-vision-request";
+    public static final String VISION_REQUESTS_SINK = "vision-requests-sink";
+
+    // assembly: answers -> captioned posts
+    public static final String ANSWERS_SOURCE = "answers-source";
+    public static final String KEY_BY_POST = "key-by-post";
+    public static final String ANSWERS_BY_POST = "answers-by-post";
+    public static final String ASSEMBLE_POST = "assemble-post";
+    public static final String PENDING_POSTS_STORE = "pending-posts";
+    public static final String COMPLETED_POSTS_STORE = "completed-posts";
+    public static final String CAPTIONED_POSTS_SINK = "captioned-posts-sink";
+
+    private TopologyNames() {
+    }
+}

@@ -1,0 +1,12 @@
+/**
+ * The Kafka Streams application (exactly_once_v2) that connects the stage workers: it validates posts, splits them
+ * into one task per image, sends each image past the vision cache (features keyed by image SHA-256 and vision model
+ * id) to the vision or the merge stage, and assembles each post's answers into one captioned post. Records it
+ * cannot use become dead letters with their original bytes; nothing stops the stream.
+ *
+ * <p>{@link io.llavastream.topology.PipelineTopology#build} is the topology, {@link
+ * io.llavastream.topology.PipelineConfig} its settings (declared and documented once), {@link
+ * io.llavastream.topology.StreamsProperties} the Kafka Streams properties, and {@link
+ * io.llavastream.topology.PipelineTopologyApp} the running instance. The stage workers are separate processes.
+ */
+package io.llavastream.topology;

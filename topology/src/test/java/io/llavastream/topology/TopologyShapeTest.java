@@ -1,0 +1,71 @@
+package io.llavastream.topology;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.llavastream.serde.InMemorySchemaRegistry;
+import io.llavastream.topics.Topics;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.streams.TopologyDescription;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TopologyShapeTest {
+    @TempDir
+    Path stateDir;
+
+    static TopologyDescription describe() {
+        PipelineConfig config = new PipelineConfig(Map.of(PipelineConfig.VISION_MODEL_ID_CONFIG, "m"));
+        InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
+        return PipelineTopology.build(PipelineTopology.newBuilder(StreamsProperties.of(config, "unused:9092",
+                Map.of(), registry)), config, registry).describe();
+    }
+
+    static List<TopologyDescription.Node> nodes() {
+        List<TopologyDescription.Node> nodes = new ArrayList<>();
+        describe().subtopologies().forEach(s -> nodes.addAll(s.nodes()));
+        return nodes;
+    }
+
+    @Test
+    void everyNodeHasAnExplicitName() {
+        assertThat(nodes()).extracting(TopologyDescription.Node::name)
+                .noneMatch(n -> n.startsWith("KSTREAM-") || n.startsWith("KTABLE-"));
+    }
+
+    @Test
+    void readsAndWritesOnlyThePipelineTopicsAndItsNamedRepartitions() {
+        List<String> topics = new ArrayList<>();
+        for (TopologyDescription.Node n : nodes()) {
+            if (n instanceof TopologyDescription.Source s) {
+                topics.addAll(s.topicSet());
+            } else if (n instanceof TopologyDescription.Sink s) {
+                topics.add(s.topic());
+            }
+        }
+        assertThat(topics).containsOnly(Topics.POSTS.name(), Topics.VISION_FEATURES.name(), Topics.ANSWERS.name(),
+                Topics.VISION_REQUESTS.name(), Topics.MERGE_REQUESTS.name(), Topics.CAPTIONED_POSTS.name(),
+                Topics.DEAD_LETTERS.name(), TopologyNames.IMAGES_BY_CACHE_KEY + "-repartition",
+                TopologyNames.ANSWERS_BY_POST + "-repartition");
+    }
+
+    @Test
+    void namedStoresBelongToTheirProcessors() {
+        assertThat(nodes()).filteredOn(n -> n instanceof TopologyDescription.Processor)
+                .flatExtracting(n -> ((TopologyDescription.Processor) n).stores())
+                .contains(TopologyNames.VISION_CACHE_STORE, TopologyNames.PENDING_POSTS_STORE,
+                        TopologyNames.COMPLETED_POSTS_STORE);
+    }
+
+    @Test
+    void visionCacheRestoresFromItsSourceTopicWithoutAChangelogCopy() throws Exception {
+        try (PipelineDriver p = new PipelineDriver(stateDir, Map.of())) {
+            String sha = "ab".repeat(32);
+            p.features.pipeInput(sha + "|" + PipelineDriver.MODEL, PipelineDriver.features(sha));
+            p.posts.pipeInput("p", PipelineDriver.post("p", null, new byte[] {1}));
+            assertThat(p.driver.producedTopicNames()).noneMatch(t -> t.contains(TopologyNames.VISION_CACHE_STORE));
+        }
+    }
+}
