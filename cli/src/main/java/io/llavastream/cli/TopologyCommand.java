@@ -1,30 +1,20 @@
 package io.llavastream.cli;
 
-import io.llavastream.serde.InMemorySchemaRegistry;
-import io.llavastream.serde.SchemaRegistry;
-import io.llavastream.topics.Topic;
-import io.llavastream.topics.Topics;
 import io.llavastream.topology.PipelineConfig;
 import io.llavastream.topology.PipelineTopologyApp;
 import io.llavastream.topology.VisionCacheStats;
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.Reader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.apache.avro.specific.SpecificData;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.streams.KafkaStreams;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -34,19 +24,12 @@ import picocli.CommandLine.Spec;
 @Command(name = "topology", mixinStandardHelpOptions = true, description = {
         "Run the pipeline's Kafka Streams topology (exactly_once_v2) until Ctrl-C: validates posts, splits them into "
                 + "one task per image, sends each image past the vision cache to the vision or the merge stage, "
-                + "and assembles captioned posts from the answers. The stage workers run separately.",
-        "Schema registry: in-memory for now; the client for a REST schema registry comes later. At start it "
-                + "registers the value schema of every topic in a fixed order, so its schema ids agree only with "
-                + "processes that do the same; records written with other ids are dead-lettered as "
-                + "UNKNOWN_SCHEMA_ID."})
+                + "and assembles captioned posts from the answers. The stage workers run separately."})
 final class TopologyCommand implements Callable<Integer> {
-    @Option(names = "--bootstrap-servers", required = true, paramLabel = "HOST:PORT[,...]",
-            description = "Kafka brokers to connect to.")
-    String bootstrapServers;
-    @Option(names = "--client-config", paramLabel = "FILE", description = "Kafka client properties "
-            + "(java.util.Properties: security.protocol, sasl.*, ssl.*, client tuning), applied over the "
-            + "topology's defaults; the processing guarantee stays exactly_once_v2.")
-    Path clientConfig;
+    @Mixin
+    KafkaOptions kafka;
+    @Mixin
+    RegistryOptions registry;
     @Option(names = "--vision-model-id", required = true, paramLabel = "ID", description = "The vision tower id "
             + "the vision workers write into the cache (vision.model.id), e.g. llava-stream/demo-v1.")
     String visionModelId;
@@ -74,15 +57,16 @@ final class TopologyCommand implements Callable<Integer> {
         } catch (ConfigException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
-        PipelineTopologyApp app = PipelineTopologyApp.start(bootstrapServers, clientProperties(), config,
-                registerTopicSchemas(new InMemorySchemaRegistry()));
+        var client = kafka.load();
+        PipelineTopologyApp app = PipelineTopologyApp.start(client.bootstrapServers(), client.properties(), config,
+                registry.connect());
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             stop(app);
             stopped.countDown();
         }, "topology-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        System.err.println("topology " + config.applicationId() + " started against " + bootstrapServers
+        System.err.println("topology " + config.applicationId() + " started against " + client.bootstrapServers()
                 + "; Ctrl-C to stop");
         while (!stopped.await(1, TimeUnit.SECONDS)) {
             KafkaStreams.State s = app.state();
@@ -100,24 +84,6 @@ final class TopologyCommand implements Callable<Integer> {
         VisionCacheStats stats = app.visionCacheStats();
         app.close();
         System.err.printf("topology stopped; vision cache: %d hits, %d misses%n", stats.hits(), stats.misses());
-    }
-
-    private Properties clientProperties() throws IOException {
-        Properties p = new Properties();
-        if (clientConfig != null) {
-            try (Reader r = Files.newBufferedReader(clientConfig, StandardCharsets.UTF_8)) {
-                p.load(r);
-            }
-        }
-        return p;
-    }
-
-    /** Registers every topic's value schema in {@link Topics#ALL} order, so that ids are the same in each process. */
-    static SchemaRegistry registerTopicSchemas(SchemaRegistry registry) {
-        for (Topic<?> t : Topics.ALL) {
-            registry.register(t.name() + "-value", SpecificData.get().getSchema(t.valueType()));
-        }
-        return registry;
     }
 
     static void listConfig(PrintStream out) {

@@ -23,15 +23,15 @@ class TopologyCommandTest {
     }
 
     @Test
-    void helpNamesTheOptionsAndSaysTheRegistryIsInMemory() {
+    void helpNamesTheKafkaRegistryAndTopologyOptions() {
         Result r = run("topology", "--help");
         assertThat(r.exit()).isZero();
-        assertThat(r.out()).contains("--bootstrap-servers", "--client-config", "--vision-model-id", "--set",
-                "in-memory", "REST schema registry");
+        assertThat(r.out()).contains("--bootstrap-servers", "--client-config", "--schema-registry-url",
+                "--vision-model-id", "--set");
     }
 
     @Test
-    void bootstrapServersAndVisionModelAreRequired() {
+    void visionModelIsRequired() {
         Result r = run("topology", "--bootstrap-servers", "localhost:9092");
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("--vision-model-id");
@@ -54,11 +54,4 @@ class TopologyCommandTest {
                 "default.prompt", "max.image.bytes", "replication.factor");
     }
 
-    @Test
-    void topicSchemasGetTheSameIdsInEveryProcess() {
-        var a = TopologyCommand.registerTopicSchemas(new InMemorySchemaRegistry());
-        var b = TopologyCommand.registerTopicSchemas(new InMemorySchemaRegistry());
-        var postSchema = SpecificData.get().getSchema(Topics.POSTS.valueType());
-        assertThat(a.register("x", postSchema)).isEqualTo(b.register("y", postSchema)).isEqualTo(1);
-    }
 }
