@@ -51,7 +51,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
         }
         stateDir = Files.createTempDirectory("llava-streams");
         topology = PipelineTopologyApp.start(broker.bootstrapServers(), new PipelineConfig(Map.of(
-                PipelineConfig.VISION_MODEL_ID_CONFIG, modelId, PipelineConfig.REPLICATION_FACTOR_CONFIG, 1,
+                PipelineConfig.VISION_MODEL_ID_CONFIG, modelId, PipelineConfig.REPLICATION_FACTOR_CONFIG, "1",
                 PipelineConfig.STATE_DIR_CONFIG, stateDir.toString())), registry());
         for (String stage : stages) {
             LlavaModel model = LlavaModel.load(modelDir, EngineOptions.threads(1));

@@ -191,6 +191,12 @@ public final class ContinuousBatcher implements AutoCloseable {
                 live.add(r);
             }
         }
+        if (live.isEmpty() && joining.isEmpty()) {  // every row finished and nobody waits: drop the cache
+            rows.clear();
+            closeBlocks();
+            current = null;
+            return;
+        }
         if (live.isEmpty() && adoptable()) {
             adoptPrefillBlock();
             return;

@@ -101,4 +101,22 @@ class ContinuousBatcherTest {
             });
         }
     }
+
+    @Test
+    void drainsCompletelyAndAcceptsNewWorkAfterwards() {
+        try (ContinuousBatcher batcher = new ContinuousBatcher(model.decoder(), model.embedder(), 4)) {
+            for (int round = 0; round < 2; round++) {
+                for (int i = 0; i < 3; i++) {
+                    batcher.submit(new ContinuousBatcher.Request(i, prompts.get(i), lengths.get(i),
+                            SamplingParams.greedy(32)));
+                }
+                int done = 0;
+                while (batcher.inFlight() > 0) {
+                    done += batcher.step().size();
+                }
+                assertThat(done).isEqualTo(3);
+                assertThat(batcher.step()).isEmpty();  // idle steps after a full drain are harmless
+            }
+        }
+    }
 }
