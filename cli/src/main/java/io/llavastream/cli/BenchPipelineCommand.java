@@ -1,0 +1,104 @@
+package io.llavastream.cli;
+
+import io.llavastream.model.EngineOptions;
+import io.llavastream.model.LlavaModel;
+import io.llavastream.model.ModelDirectory;
+import io.llavastream.pipeline.EmbeddedPipeline;
+import io.llavastream.pipeline.InProcessBaseline;
+import io.llavastream.pipeline.PipelineClient;
+import io.llavastream.schemas.Post;
+import io.llavastream.scenes.Scene;
+import io.llavastream.scenes.SceneGenerator;
+import io.llavastream.scenes.SceneRenderer;
+import io.llavastream.worker.Workers;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code bench pipeline}: posts/s through the Kafka pipeline against the same model in-process. */
+@Command(name = "pipeline", mixinStandardHelpOptions = true,
+        description = "Posts/s and latency through the pipeline on an embedded broker, and posts/s of the same "
+                + "model and batching in-process without Kafka; their ratio is what Kafka costs.")
+final class BenchPipelineCommand implements Callable<Integer> {
+    @Option(names = "--posts", defaultValue = "200", description = "One-image posts (default ${DEFAULT-VALUE}).")
+    int posts;
+    @Option(names = "--max-batch", defaultValue = "8", description = "Batch size (default ${DEFAULT-VALUE}).")
+    int maxBatch;
+    @Option(names = "--model", description = "Model directory (default: the bundled demo model).")
+    Path model;
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        Path dir = model != null ? model : ModelDirectory.bundled();
+        List<Scene> scenes = new SceneGenerator(9090).scenes(0, posts);
+        List<byte[]> images = scenes.stream().map(SceneRenderer::png).toList();
+        double baseline;
+        try (LlavaModel m = LlavaModel.load(dir, EngineOptions.threads(1))) {
+            InProcessBaseline.run(m, images.subList(0, Math.min(32, posts)), maxBatch, Workers.MAX_NEW_TOKENS);
+            baseline = InProcessBaseline.run(m, images, maxBatch, Workers.MAX_NEW_TOKENS);
+        }
+        double secs;
+        long[] latency = new long[posts];
+        try (EmbeddedPipeline pipeline = new EmbeddedPipeline(dir, Workers.STAGES, maxBatch, System.err::println);
+             PipelineClient client = new PipelineClient(Map.of("bootstrap.servers", pipeline.bootstrapServers()),
+                     pipeline.registry())) {
+            warmUp(client, images);
+            long t0 = System.nanoTime();
+            for (int i = 0; i < posts; i++) {
+                client.send(post("bench-" + i, images.get(i)));
+            }
+            client.flush();
+            int[] n = {0};
+            client.read(io.llavastream.topics.Topics.CAPTIONED_POSTS, Duration.ofSeconds(600), r -> {
+                if (r.key().startsWith("bench-")) {
+                    latency[n[0]++] = client.ageNanos(r.key());
+                }
+            }, () -> n[0] >= posts);
+            secs = (System.nanoTime() - t0) / 1e9;
+        }
+        Arrays.sort(latency);
+        double pipelineRate = posts / secs;
+        double baselineRate = posts / baseline;
+        double p50 = latency[posts / 2] / 1e6;
+        double p99 = latency[(int) Math.ceil(posts * 0.99) - 1] / 1e6;
+        if (json) {
+            JsonLines.print(JsonLines.object().put("posts", posts).put("pipeline_posts_per_second", pipelineRate)
+                    .put("in_process_posts_per_second", baselineRate).put("ratio", pipelineRate / baselineRate)
+                    .put("latency_p50_ms", p50).put("latency_p99_ms", p99));
+        } else {
+            System.out.printf("pipeline %.1f posts/s, in-process %.1f posts/s: ratio %.2f; pipeline latency p50 %.0f "
+                    + "ms, p99 %.0f ms (%d posts, all submitted at once)%n", pipelineRate, baselineRate,
+                    pipelineRate / baselineRate, p50, p99, posts);
+        }
+        return 0;
+    }
+
+    /** A few posts first, so that JIT, ONNX Runtime and the consumer groups are warm before timing. */
+    private static void warmUp(PipelineClient client, List<byte[]> images) {
+        for (int i = 0; i < 16; i++) {
+            client.send(post("warm-" + i, images.get(i % images.size())));
+        }
+        client.flush();
+        int[] n = {0};
+        client.read(io.llavastream.topics.Topics.CAPTIONED_POSTS, Duration.ofSeconds(120), r -> {
+            if (r.key().startsWith("warm-")) {
+                n[0]++;
+            }
+        }, () -> n[0] >= 16);
+    }
+
+    private static Post post(String id, byte[] png) {
+        return Post.newBuilder().setId(id).setSource("bench").setCreatedAt(Instant.now())
+                .setImages(new ArrayList<>(List.of(Posts.image(png, "image/png", null)))).setAttributes(Map.of())
+                .build();
+    }
+}
