@@ -6,15 +6,12 @@ import io.llavastream.model.ModelDirectory;
 import io.llavastream.pipeline.EmbeddedPipeline;
 import io.llavastream.pipeline.InProcessBaseline;
 import io.llavastream.pipeline.PipelineClient;
-import io.llavastream.schemas.Post;
 import io.llavastream.scenes.Scene;
 import io.llavastream.scenes.SceneGenerator;
 import io.llavastream.scenes.SceneRenderer;
 import io.llavastream.worker.Workers;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -54,7 +51,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
             warmUp(client, images);
             long t0 = System.nanoTime();
             for (int i = 0; i < posts; i++) {
-                client.send(post("bench-" + i, images.get(i)));
+                client.send(Posts.ofPng("bench-" + i, "bench", images.get(i)));
             }
             client.flush();
             int[] n = {0};
@@ -85,7 +82,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
     /** A few posts first, so that JIT, ONNX Runtime and the consumer groups are warm before timing. */
     private static void warmUp(PipelineClient client, List<byte[]> images) {
         for (int i = 0; i < 16; i++) {
-            client.send(post("warm-" + i, images.get(i % images.size())));
+            client.send(Posts.ofPng("warm-" + i, "bench", images.get(i % images.size())));
         }
         client.flush();
         int[] n = {0};
@@ -94,11 +91,5 @@ final class BenchPipelineCommand implements Callable<Integer> {
                 n[0]++;
             }
         }, () -> n[0] >= 16);
-    }
-
-    private static Post post(String id, byte[] png) {
-        return Post.newBuilder().setId(id).setSource("bench").setCreatedAt(Instant.now())
-                .setImages(new ArrayList<>(List.of(Posts.image(png, "image/png", null)))).setAttributes(Map.of())
-                .build();
     }
 }

@@ -12,7 +12,6 @@ import io.llavastream.worker.Workers;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -52,9 +51,7 @@ final class DemoCommand implements Callable<Integer> {
         SceneGenerator gen = new SceneGenerator(seed);
         for (int i = 0; i < count; i++) {
             Scene s = gen.scene(i);
-            posts.add(io.llavastream.schemas.Post.newBuilder().setId("scene-" + s.id()).setSource("demo")
-                    .setCreatedAt(Instant.now()).setImages(List.of(Posts.image(SceneRenderer.png(s), "image/png",
-                            null))).setAttributes(Map.of()).build());
+            posts.add(Posts.ofPng("scene-" + s.id(), "demo", SceneRenderer.png(s)));
             expected.put("scene-" + s.id(), s.caption());
         }
         for (Path photo : photos()) {
