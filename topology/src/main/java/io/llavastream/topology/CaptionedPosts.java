@@ -11,8 +11,9 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * A post's answers gathered so far, as a partial {@link CaptionedPost}: its answers in image order, at most one per
- * image, completed_at the latest answer's. Complete when it holds the task's image_count answers.
+ * A post's answers gathered so far, as a partial {@link CaptionedPost}: the post's metadata when it was seen ({@link
+ * PostParts}), its answers in image order, at most one per image, received_at the first answer's task's,
+ * completed_at the latest answer's. Complete when it holds the task's image_count answers.
  */
 final class CaptionedPosts {
     private CaptionedPosts() {
@@ -29,8 +30,10 @@ final class CaptionedPosts {
         answers.sort(Comparator.comparingInt(ImageAnswer::getImageIndex));
         CaptionedPost.Builder b = partial == null
                 ? CaptionedPost.newBuilder().setPostId(task.getPostId()).setSource(task.getSource())
-                        .setReceivedAt(task.getReceivedAt()).setCompletedAt(answer.getCompletedAt())
                 : CaptionedPost.newBuilder(partial);
+        if (partial == null || partial.getAnswers().isEmpty()) {
+            b.setReceivedAt(task.getReceivedAt()).setCompletedAt(answer.getCompletedAt());
+        }
         if (answer.getCompletedAt().isAfter(b.getCompletedAt())) {
             b.setCompletedAt(answer.getCompletedAt());
         }

@@ -7,13 +7,15 @@ import io.llavastream.schemas.TaskRef;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 
 /**
  * Splits a valid post into one {@link ImageTask} per image, in image order, keeping the post's key. Each task's
- * {@link TaskRef} has task id "&lt;post id&gt;/&lt;index&gt;", the image's SHA-256, the prompt and received_at = now.
+ * {@link TaskRef} has task id "&lt;post id&gt;/&lt;index&gt;", the image's SHA-256, the prompt ({@link Prompts#forPost}:
+ * question, else the source's template, else the default) and received_at = now.
  * An image over {@code max.image.bytes} is refused: its task (without the image bytes) comes with a dead letter
  * (IMAGE_TOO_LARGE) that carries the original post bytes. Touches no topic itself: accepted tasks go on to the
  * vision cache ({@link io.llavastream.topics.Topics#VISION_REQUESTS} or {@link
@@ -24,11 +26,18 @@ final class ImageSplitter implements Processor<String, RawPost, String, Checked<
     private static final ByteBuffer NO_BYTES = ByteBuffer.allocate(0);
     private final int maxImageBytes;
     private final String defaultPrompt;
+    private final Map<String, String> sourcePrompts;
     private ProcessorContext<String, Checked<ImageTask>> context;
 
     ImageSplitter(int maxImageBytes, String defaultPrompt) {
+        this(maxImageBytes, defaultPrompt, Map.of());
+    }
+
+    /** With {@code sourcePrompts} ({@value PipelineConfig#SOURCE_PROMPTS_CONFIG}) between question and default. */
+    ImageSplitter(int maxImageBytes, String defaultPrompt, Map<String, String> sourcePrompts) {
         this.maxImageBytes = maxImageBytes;
         this.defaultPrompt = defaultPrompt;
+        this.sourcePrompts = sourcePrompts;
     }
 
     @Override
@@ -42,7 +51,7 @@ final class ImageSplitter implements Processor<String, RawPost, String, Checked<
         Post post = raw.post();
         List<PostImage> images = post.getImages();
         long now = context.currentSystemTimeMs();
-        String prompt = Prompts.forQuestion(post.getQuestion(), defaultPrompt);
+        String prompt = Prompts.forPost(post.getQuestion(), post.getSource(), sourcePrompts, defaultPrompt);
         for (int i = 0; i < images.size(); i++) {
             PostImage image = images.get(i);
             ByteBuffer bytes = image.getData().duplicate();

@@ -19,6 +19,9 @@ public final class PipelineConfig extends AbstractConfig {
     public static final String APPLICATION_ID_CONFIG = "application.id";
     public static final String VISION_MODEL_ID_CONFIG = "vision.model.id";
     public static final String DEFAULT_PROMPT_CONFIG = "default.prompt";
+    public static final String SOURCE_PROMPTS_CONFIG = "source.prompts";
+    public static final String CAPTION_FORMAT_CONFIG = "caption.format";
+    public static final String CAPTION_FAILED_FORMAT_CONFIG = "caption.failed.format";
     public static final String MAX_IMAGES_PER_POST_CONFIG = "max.images.per.post";
     public static final String MAX_IMAGE_BYTES_CONFIG = "max.image.bytes";
     public static final String COMPLETED_POST_RETENTION_MS_CONFIG = "completed.post.retention.ms";
@@ -40,8 +43,25 @@ public final class PipelineConfig extends AbstractConfig {
             .define(DEFAULT_PROMPT_CONFIG, Type.STRING, "USER: " + IMAGE_PLACEHOLDER + "\ndescribe the image. ASSISTANT:",
                     ConfigDef.LambdaValidator.with(PipelineConfig::requireOnePlaceholder,
                             () -> "a prompt with exactly one " + IMAGE_PLACEHOLDER),
-                    Importance.MEDIUM, "Prompt for a post without a question. A post with a question gets "
+                    Importance.MEDIUM, "Prompt for a post without a question whose source has no entry in "
+                            + SOURCE_PROMPTS_CONFIG + ". A post with a question gets "
                             + "\"USER: <image>\\n{question} ASSISTANT:\" instead.")
+            .define(SOURCE_PROMPTS_CONFIG, Type.STRING, "",
+                    ConfigDef.LambdaValidator.with((name, value) -> SourcePrompts.parse((String) value),
+                            () -> "source=template;source=template, each template with exactly one "
+                                    + IMAGE_PLACEHOLDER),
+                    Importance.MEDIUM, "Prompt templates per source (Post.source, e.g. a forum), as "
+                            + "\"source=template;source=template\". In a template \\n is a newline, \\; a ';' "
+                            + "and \\\\ a backslash; the source ends at the first '='; each template must contain "
+                            + IMAGE_PLACEHOLDER + " exactly once. Example: \"re-forum=USER: <image>\\nDescribe the "
+                            + "code or tool shown in this screenshot. ASSISTANT:\". Precedence: the post's own "
+                            + "question, then its source's template, then " + DEFAULT_PROMPT_CONFIG + ".")
+            .define(CAPTION_FORMAT_CONFIG, Type.STRING, CaptionFormat.DEFAULT, Importance.LOW,
+                    "How an image reference in a post's body is replaced in CaptionedPost.rendered_body: "
+                            + "{caption} is the image's caption, {index} its 0-based index.")
+            .define(CAPTION_FAILED_FORMAT_CONFIG, Type.STRING, CaptionFormat.DEFAULT_FAILED, Importance.LOW,
+                    "Like " + CAPTION_FORMAT_CONFIG + ", for an image that failed: {error} is why, {index} its "
+                            + "0-based index.")
             .define(MAX_IMAGES_PER_POST_CONFIG, Type.INT, 16, Range.atLeast(1), Importance.MEDIUM,
                     "A post with more images than this is dead-lettered whole (TOO_MANY_IMAGES).")
             .define(MAX_IMAGE_BYTES_CONFIG, Type.INT, 8 * 1024 * 1024, Range.between(1, Topics.MAX_RECORD_BYTES),
@@ -77,6 +97,15 @@ public final class PipelineConfig extends AbstractConfig {
         return getString(DEFAULT_PROMPT_CONFIG);
     }
 
+    /** {@value #SOURCE_PROMPTS_CONFIG}, parsed: source to prompt template. */
+    public Map<String, String> sourcePrompts() {
+        return SourcePrompts.parse(getString(SOURCE_PROMPTS_CONFIG));
+    }
+
+    CaptionFormat captionFormat() {
+        return new CaptionFormat(getString(CAPTION_FORMAT_CONFIG), getString(CAPTION_FAILED_FORMAT_CONFIG));
+    }
+
     public int maxImagesPerPost() {
         return getInt(MAX_IMAGES_PER_POST_CONFIG);
     }
@@ -102,7 +131,7 @@ public final class PipelineConfig extends AbstractConfig {
         return getString(STATE_DIR_CONFIG);
     }
 
-    private static void requireOnePlaceholder(String name, Object value) {
+    static void requireOnePlaceholder(String name, Object value) {
         String s = (String) value;
         int first = s == null ? -1 : s.indexOf(IMAGE_PLACEHOLDER);
         if (first < 0 || s.indexOf(IMAGE_PLACEHOLDER, first + 1) >= 0) {

@@ -5,7 +5,9 @@ import static io.llavastream.topology.TopologyNames.*;
 import io.llavastream.schemas.Answer;
 import io.llavastream.schemas.CaptionedPost;
 import io.llavastream.schemas.ImageTask;
+import io.llavastream.schemas.PostPart;
 import io.llavastream.schemas.VisionFeatures;
+import io.llavastream.serde.AvroSerde;
 import io.llavastream.serde.SchemaRegistry;
 import io.llavastream.topics.Topic;
 import io.llavastream.topics.Topics;
@@ -48,7 +50,9 @@ import org.apache.kafka.streams.state.Stores;
  *                                                         -> left join vision-cache (table over vision-features)
  *                                                         -+- hit  -> merge-requests
  *                                                          +- miss -> vision-requests
- * answers -> key by post -> answers-by-post (repartition) -> assemble-post -> captioned-posts
+ * accepted posts -> key by post id -> post metadata (no image bytes) -+
+ * answers -> answer part (keyed by post id) ---------------------------+- merge -> post-parts-by-post (repartition)
+ *                                                                          -> assemble-post -> captioned-posts
  * </pre>
  * Every node, branch, repartition and store is named ({@link TopologyNames}).
  */
@@ -70,17 +74,18 @@ public final class PipelineTopology {
 
     /** Adds the pipeline to {@code builder} and builds it, with {@link #OPTIMIZATIONS}. */
     public static Topology build(StreamsBuilder builder, PipelineConfig config, SchemaRegistry registry) {
-        KStream<String, ImageTask> images = splitPosts(builder, config, registry);
+        KStream<String, RawPost> accepted = validatePosts(builder, config, registry);
+        KStream<String, ImageTask> images = splitPosts(accepted, config, registry);
         routePastVisionCache(builder, images, config, registry);
-        assemblePosts(builder, config, registry);
+        assemblePosts(builder, accepted, config, registry);
         Properties props = new Properties();
         props.put(StreamsConfig.TOPOLOGY_OPTIMIZATION_CONFIG, OPTIMIZATIONS);
         return builder.build(props);
     }
 
-    /** posts -> valid image tasks keyed by post key; refused posts and images to the dead letters. */
-    private static KStream<String, ImageTask> splitPosts(StreamsBuilder builder, PipelineConfig config,
-                                                         SchemaRegistry registry) {
+    /** posts -> valid posts keyed by post key; refused posts to the dead letters. */
+    private static KStream<String, RawPost> validatePosts(StreamsBuilder builder, PipelineConfig config,
+                                                          SchemaRegistry registry) {
         Map<String, KStream<String, Checked<RawPost>>> posts = builder
                 .stream(Topics.POSTS.name(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(POSTS_SOURCE))
                 .process(() -> new PostValidator(Topics.POSTS.valueSerde(registry), config.maxImagesPerPost()),
@@ -92,9 +97,16 @@ public final class PipelineTopology {
                 .mapValues(Checked::deadLetter, Named.as(POST_DEAD_LETTER))
                 .to(Topics.DEAD_LETTERS.name(), produced(Topics.DEAD_LETTERS, registry, POST_DEAD_LETTERS_SINK));
 
-        Map<String, KStream<String, Checked<ImageTask>>> images = posts.get(POST_BRANCH + ACCEPTED)
-                .mapValues(Checked::value, Named.as(UNWRAP_POST))
-                .process(() -> new ImageSplitter(config.maxImageBytes(), config.defaultPrompt()), Named.as(SPLIT_IMAGES))
+        return posts.get(POST_BRANCH + ACCEPTED).mapValues(Checked::value, Named.as(UNWRAP_POST));
+    }
+
+    /** valid posts -> valid image tasks keyed by post key; refused images to the dead letters and ERROR answers. */
+    private static KStream<String, ImageTask> splitPosts(KStream<String, RawPost> accepted, PipelineConfig config,
+                                                         SchemaRegistry registry) {
+        Map<String, String> sourcePrompts = config.sourcePrompts();
+        Map<String, KStream<String, Checked<ImageTask>>> images = accepted
+                .process(() -> new ImageSplitter(config.maxImageBytes(), config.defaultPrompt(), sourcePrompts),
+                        Named.as(SPLIT_IMAGES))
                 .split(Named.as(IMAGE_BRANCH))
                 .branch((key, image) -> image.isRefused(), Branched.as(REFUSED))
                 .defaultBranch(Branched.as(ACCEPTED));
@@ -135,18 +147,31 @@ public final class PipelineTopology {
                 .to(Topics.VISION_REQUESTS.name(), produced(Topics.VISION_REQUESTS, registry, VISION_REQUESTS_SINK));
     }
 
-    /** answers -> one captioned post per post, once every image is answered. */
-    private static void assemblePosts(StreamsBuilder builder, PipelineConfig config, SchemaRegistry registry) {
+    /**
+     * post metadata (when split) + answers -> one post part stream keyed by post id, through one repartition topic
+     * so that a post's metadata and answers land on the same partition, metadata first -> one captioned post per
+     * post, once every image is answered.
+     */
+    private static void assemblePosts(StreamsBuilder builder, KStream<String, RawPost> accepted, PipelineConfig config,
+                                      SchemaRegistry registry) {
         Serde<Answer> answers = Topics.ANSWERS.valueSerde(registry);
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_POSTS_STORE),
                 Serdes.String(), Topics.CAPTIONED_POSTS.valueSerde(registry)));
         builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(COMPLETED_POSTS_STORE),
                 Serdes.String(), Serdes.Long()));
-        builder.stream(Topics.ANSWERS.name(), Consumed.with(Serdes.String(), answers).withName(ANSWERS_SOURCE))
-                .selectKey((key, answer) -> answer.getTask().getPostId(), Named.as(KEY_BY_POST))
-                .repartition(Repartitioned.with(Serdes.String(), answers).withName(ANSWERS_BY_POST))
-                .process(() -> new PostAssembler(config.completedPostRetention()), Named.as(ASSEMBLE_POST),
-                        PENDING_POSTS_STORE, COMPLETED_POSTS_STORE)
+        KStream<String, PostPart> metadata = accepted
+                .selectKey((key, raw) -> raw.post().getId(), Named.as(KEY_POST_BY_ID))
+                .mapValues(raw -> PostParts.metadata(raw.post()), Named.as(POST_METADATA));
+        KStream<String, PostPart> answered = builder
+                .stream(Topics.ANSWERS.name(), Consumed.with(Serdes.String(), answers).withName(ANSWERS_SOURCE))
+                .map((key, answer) -> KeyValue.pair(answer.getTask().getPostId(),
+                        PostPart.newBuilder().setAnswer(answer).build()), Named.as(ANSWER_PART));
+        CaptionFormat format = config.captionFormat();
+        metadata.merge(answered, Named.as(MERGE_POST_PARTS))
+                .repartition(Repartitioned.with(Serdes.String(), new AvroSerde<>(PostPart.class, registry))
+                        .withName(POST_PARTS_BY_POST))
+                .process(() -> new PostAssembler(config.completedPostRetention(), new PostBodyRenderer(format)),
+                        Named.as(ASSEMBLE_POST), PENDING_POSTS_STORE, COMPLETED_POSTS_STORE)
                 .to(Topics.CAPTIONED_POSTS.name(), produced(Topics.CAPTIONED_POSTS, registry, CAPTIONED_POSTS_SINK));
     }
 

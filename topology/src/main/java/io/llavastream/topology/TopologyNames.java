@@ -43,7 +43,12 @@ public final class TopologyNames {
     // assembly: answers -> captioned posts
     public static final String ANSWERS_SOURCE = "answers-source";
     public static final String KEY_BY_POST = "key-by-post";
-    public static final String ANSWERS_BY_POST = "answers-by-post";
+    public static final String ANSWER_PART = "answer-part";
+    public static final String POST_METADATA = "post-metadata";
+    public static final String KEY_POST_BY_ID = "key-post-by-id";
+    public static final String MERGE_POST_PARTS = "merge-post-parts";
+    /** Repartition of post metadata and answers ({@code PostPart}), keyed by post id: one partition holds both. */
+    public static final String POST_PARTS_BY_POST = "post-parts-by-post";
     public static final String ASSEMBLE_POST = "assemble-post";
     public static final String PENDING_POSTS_STORE = "pending-posts";
     public static final String COMPLETED_POSTS_STORE = "completed-posts";

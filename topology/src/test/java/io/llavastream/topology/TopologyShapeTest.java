@@ -48,7 +48,7 @@ class TopologyShapeTest {
         assertThat(topics).containsOnly(Topics.POSTS.name(), Topics.VISION_FEATURES.name(), Topics.ANSWERS.name(),
                 Topics.VISION_REQUESTS.name(), Topics.MERGE_REQUESTS.name(), Topics.CAPTIONED_POSTS.name(),
                 Topics.DEAD_LETTERS.name(), TopologyNames.IMAGES_BY_CACHE_KEY + "-repartition",
-                TopologyNames.ANSWERS_BY_POST + "-repartition");
+                TopologyNames.POST_PARTS_BY_POST + "-repartition");
     }
 
     @Test
