@@ -73,7 +73,7 @@ final class SearchCommand implements Callable<Integer> {
             catchUp(builder);
             System.err.printf("search: %d images indexed%n", index.size());
             SearchService service = new SearchService(model.textEncoder(), index,
-                    modelId != null ? modelId : model.modelId());
+                    modelId != null ? modelId : model.visionModelId());
             if (query != null) {
                 print(service.search(query, k));
             }

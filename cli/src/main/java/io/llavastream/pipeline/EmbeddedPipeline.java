@@ -47,7 +47,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
                 registryServer.url(), (System.nanoTime() - t0) / 1e9));
         String modelId;
         try (LlavaModel probe = LlavaModel.load(modelDir, EngineOptions.threads(1))) {
-            modelId = probe.modelId();
+            modelId = probe.visionModelId();
         }
         stateDir = Files.createTempDirectory("llava-streams");
         topology = PipelineTopologyApp.start(broker.bootstrapServers(), new PipelineConfig(Map.of(

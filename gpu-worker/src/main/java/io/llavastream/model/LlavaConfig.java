@@ -11,12 +11,14 @@ import java.nio.file.Path;
  * {@code generation_config.json} that the runtime needs.
  *
  * @param modelId          {@code _name_or_path}, stamped on every answer
+ * @param visionModelId    {@code vision_model_id} (our addition), else the model id: names the vision tower in the
+ *                         vision-feature cache, so a new LM version over the same tower reuses cached features
  * @param imageTokenIndex  id of {@code <image>} in the vocabulary
  * @param tokensPerImage   number of {@code <image>} tokens one image expands to: (H/p)*(W/p) + additional tokens
  * @param maxNewTokens     default generation length from generation_config.json
  */
-public record LlavaConfig(String modelId, long imageTokenIndex, int tokensPerImage, TextConfig text,
-                          VisionConfig vision, ClipTextConfig clipText, int maxNewTokens) {
+public record LlavaConfig(String modelId, String visionModelId, long imageTokenIndex, int tokensPerImage,
+                          TextConfig text, VisionConfig vision, ClipTextConfig clipText, int maxNewTokens) {
 
     /**
      * The CLIP text tower ({@code clip_text_config}, our addition to the LLaVA config).
@@ -76,7 +78,8 @@ public record LlavaConfig(String modelId, long imageTokenIndex, int tokensPerIma
         ClipTextConfig clip = new ClipTextConfig(ct.hasNonNull("tokenizer_file") ? ct.get("tokenizer_file").asText()
                 : null, ct.path("eos_token_id").asLong(text.eosTokenId()),
                 intField(ct, "max_position_embeddings", "clip_text_config"));
-        return new LlavaConfig(c.path("_name_or_path").asText(dir.getFileName().toString()),
+        String modelId = c.path("_name_or_path").asText(dir.getFileName().toString());
+        return new LlavaConfig(modelId, c.path("vision_model_id").asText(modelId),
                 intField(c, "image_token_index", "config.json"), tokensPerImage, text, vision, clip,
                 g.path("max_new_tokens").asInt(32));
     }

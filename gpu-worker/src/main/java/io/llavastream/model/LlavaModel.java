@@ -102,6 +102,11 @@ public final class LlavaModel implements AutoCloseable {
         return dir.config().modelId();
     }
 
+    /** The id of the vision tower alone (the vision-feature cache's key), see {@link LlavaConfig#visionModelId()}. */
+    public String visionModelId() {
+        return dir.config().visionModelId();
+    }
+
     public ModelDirectory directory() {
         return dir;
     }

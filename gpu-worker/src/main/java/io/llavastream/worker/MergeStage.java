@@ -23,6 +23,7 @@ import java.util.List;
 public final class MergeStage implements Stage<MergeRequest> {
     private final LlavaModel model;
     private final String modelId;
+    private final String visionModelId;
     private final int patches;
     private final int featureDim;
     private final int hiddenSize;
@@ -36,6 +37,7 @@ public final class MergeStage implements Stage<MergeRequest> {
         LlavaConfig c = model.directory().config();
         this.model = model;
         this.modelId = model.modelId();
+        this.visionModelId = model.visionModelId();
         this.patches = model.merge().tokensPerImage();
         this.featureDim = c.vision().hiddenSize();
         this.hiddenSize = c.text().hiddenSize();
@@ -81,9 +83,9 @@ public final class MergeStage implements Stage<MergeRequest> {
     private Prepared prepare(int index, MergeRequest r) {
         long t0 = System.nanoTime();
         String visionModel = r.getFeatures().getVisionModelId();
-        if (!visionModel.equals(modelId)) {
+        if (!visionModel.equals(visionModelId)) {
             throw new BadFeaturesException("MODEL_MISMATCH", "features come from vision model " + visionModel
-                    + ", this projector belongs to " + modelId);
+                    + ", this projector belongs to the vision tower " + visionModelId);
         }
         float[] zv = zv(r);
         long[] ids = model.merge().expand(model.tokenizer().encode(r.getTask().getPrompt()), 1);

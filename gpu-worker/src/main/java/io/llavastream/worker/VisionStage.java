@@ -30,8 +30,8 @@ public final class VisionStage implements Stage<ImageTask> {
 
     public VisionStage(LlavaModel model, Clock clock) {
         this.model = model;
-        this.modelId = model.modelId();
-        this.errors = new ErrorAnswers(modelId, clock);
+        this.modelId = model.visionModelId();
+        this.errors = new ErrorAnswers(model.modelId(), clock);
     }
 
     @Override
