@@ -10,19 +10,9 @@ import io.llavastream.serde.SchemaRegistry;
 import io.llavastream.topics.Topics;
 import java.io.IOException;
 import java.io.Writer;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.function.LongConsumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.clients.consumer.OffsetAndTimestamp;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 
 /**
  * Reads a range of a captioned-posts topic ({@link Topics#CAPTIONED_POSTS} by default) and writes each post as one
@@ -36,8 +26,8 @@ public final class PostExport {
     private final Map<String, Object> common;
     private final SchemaRegistry registry;
 
-    /** What to read: per partition, [from, to) by timestamp (offsetsForTimes) or by offset; null ends are open. */
-    public record Range(Instant fromTime, Instant toTime, Long fromOffset, Long toOffset) {
+    /** What to read: see {@link TopicRange.Range}. */
+    public record Range(Instant fromTime, Instant toTime, Long fromOffset, Long toOffset) implements TopicRange.Range {
         public static Range all() {
             return new Range(null, null, null, null);
         }
@@ -59,82 +49,32 @@ public final class PostExport {
      */
     public Summary export(String topic, Range range, Writer out, LongConsumer total, Runnable step) throws IOException {
         AvroSerde<CaptionedPost> serde = Topics.CAPTIONED_POSTS.valueSerde(registry);
-        Map<String, Object> c = new HashMap<>(common);
-        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        c.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        long posts = 0;
-        long skipped = 0;
-        int partitionCount;
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(c, new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> parts = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            if (parts.isEmpty()) {
-                throw new IllegalArgumentException("topic " + topic + " does not exist or has no partitions");
+        long[] counts = new long[2];  // posts, skipped
+        IOException[] failure = new IOException[1];
+        int partitions = TopicRange.forEach(common, topic, range, total, r -> {
+            step.run();
+            CaptionedPost post;
+            try {
+                post = serde.deserialize(r.topic(), r.value());
+            } catch (RuntimeException bad) {
+                System.err.println("skipped " + r.topic() + "-" + r.partition() + "@" + r.offset() + ": "
+                        + bad.getMessage());
+                counts[1]++;
+                return;
             }
-            partitionCount = parts.size();
-            consumer.assign(parts);
-            Map<TopicPartition, Long> begin = consumer.beginningOffsets(parts);
-            Map<TopicPartition, Long> end = consumer.endOffsets(parts);
-            Map<TopicPartition, Long> from = bound(consumer, parts, range.fromTime(), range.fromOffset(), begin, end);
-            Map<TopicPartition, Long> to = bound(consumer, parts, range.toTime(), range.toOffset(), end, end);
-            long inRange = 0;
-            for (TopicPartition tp : parts) {
-                consumer.seek(tp, from.get(tp));
-                inRange += Math.max(0, to.get(tp) - from.get(tp));
+            try {
+                out.write(JSON.writeValueAsString(json(post)));
+                out.write('\n');
+                counts[0]++;
+            } catch (IOException e) {
+                failure[0] = failure[0] == null ? e : failure[0];
             }
-            total.accept(inRange);
-            while (!done(consumer, parts, to)) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    if (r.offset() >= to.get(new TopicPartition(r.topic(), r.partition()))) {
-                        continue;
-                    }
-                    step.run();
-                    CaptionedPost post;
-                    try {
-                        post = serde.deserialize(r.topic(), r.value());
-                    } catch (RuntimeException bad) {
-                        System.err.println("skipped " + r.topic() + "-" + r.partition() + "@" + r.offset() + ": "
-                                + bad.getMessage());
-                        skipped++;
-                        continue;
-                    }
-                    out.write(JSON.writeValueAsString(json(post)));
-                    out.write('\n');
-                    posts++;
-                }
-            }
+        });
+        if (failure[0] != null) {
+            throw failure[0];
         }
         out.flush();
-        return new Summary(posts, skipped, partitionCount);
-    }
-
-    /** Per partition: the offset of {@code time} (end when none is at or after it), else {@code offset} clamped. */
-    private static Map<TopicPartition, Long> bound(KafkaConsumer<?, ?> consumer, List<TopicPartition> parts,
-                                                   Instant time, Long offset, Map<TopicPartition, Long> open,
-                                                   Map<TopicPartition, Long> end) {
-        Map<TopicPartition, Long> out = new HashMap<>();
-        if (time != null) {
-            Map<TopicPartition, Long> query = new HashMap<>();
-            parts.forEach(tp -> query.put(tp, time.toEpochMilli()));
-            Map<TopicPartition, OffsetAndTimestamp> found = consumer.offsetsForTimes(query);
-            parts.forEach(tp -> out.put(tp, found.get(tp) == null ? end.get(tp) : found.get(tp).offset()));
-        } else {
-            parts.forEach(tp -> out.put(tp, offset == null ? open.get(tp)
-                    : Math.min(end.get(tp), Math.max(offset, consumer.beginningOffsets(List.of(tp)).get(tp)))));
-        }
-        return out;
-    }
-
-    private static boolean done(KafkaConsumer<?, ?> consumer, List<TopicPartition> parts,
-                                Map<TopicPartition, Long> to) {
-        for (TopicPartition tp : parts) {
-            if (consumer.position(tp) < to.get(tp)) {
-                return false;
-            }
-        }
-        return true;
+        return new Summary(counts[0], counts[1], partitions);
     }
 
     /** The JSON line of {@code post}: no image bytes, the rendered body as body. */

@@ -46,12 +46,17 @@ public final class Topics {
     public static final Topic<DeadLetter> DEAD_LETTERS = new Topic<>("llava.dead-letters", 1, LARGE,
             DeadLetter.class);
 
+    /**
+     * Answers of a replay with another model version, keyed "<model id>|<task id>": a second set beside the live
+     * answers, which stay untouched.
+     */
+    public static final Topic<Answer> REPLAY_ANSWERS = new Topic<>("llava.replay-answers", 6, Map.of(), Answer.class);
     /** `bench hop`: LLaVA-1.5-7B-sized feature payloads for measuring one stage hop, keyed by sequence number. */
     public static final Topic<VisionFeatures> BENCH_HOPS = new Topic<>("llava.bench-hops", 1, LARGE,
             VisionFeatures.class);
 
     public static final List<Topic<?>> ALL = List.of(POSTS, VISION_REQUESTS, VISION_FEATURES, MERGE_REQUESTS,
-            DECODE_REQUESTS, IMAGE_EMBEDDINGS, ANSWERS, CAPTIONED_POSTS, DEAD_LETTERS, BENCH_HOPS);
+            DECODE_REQUESTS, IMAGE_EMBEDDINGS, ANSWERS, CAPTIONED_POSTS, DEAD_LETTERS, REPLAY_ANSWERS, BENCH_HOPS);
 
     private Topics() {
     }

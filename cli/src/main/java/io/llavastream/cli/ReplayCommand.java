@@ -1,0 +1,60 @@
+package io.llavastream.cli;
+
+import io.llavastream.model.LlavaModel;
+import io.llavastream.pipeline.PostExport;
+import io.llavastream.pipeline.Replay;
+import java.time.Instant;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code replay}: re-runs a range of the posts topic with another model version. */
+@Command(name = "replay", mixinStandardHelpOptions = true,
+        description = {"Re-run a range of the posts topic with another model version (--model DIR) in this process, "
+                + "without consumer groups, so the live pipeline is not disturbed. Answers go to the replay-answers "
+                + "topic tagged with the model's id; images whose features the vision cache holds for the model's "
+                + "vision tower (config.json vision_model_id) skip the vision stage.",
+                "Prompts: the post's question, else the caption prompt (per-source prompts are the topology's)."})
+final class ReplayCommand implements Callable<Integer> {
+    @Mixin
+    KafkaOptions kafka;
+    @Mixin
+    RegistryOptions registry;
+    @Mixin
+    ModelOptions modelOptions;
+    @Option(names = "--from", description = "First post time, ISO-8601 (e.g. 2026-11-01T00:00:00Z).")
+    Instant from;
+    @Option(names = "--to", description = "End time, exclusive.")
+    Instant to;
+    @Option(names = "--from-offset", description = "First offset, on every partition.")
+    Long fromOffset;
+    @Option(names = "--to-offset", description = "End offset, exclusive, on every partition.")
+    Long toOffset;
+    @Option(names = "--max-batch", defaultValue = "16", description = "Batch size (default ${DEFAULT-VALUE}).")
+    int maxBatch;
+    @Option(names = "--json", description = "Print the summary as one JSON object.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        Replay.Summary s;
+        try (LlavaModel model = modelOptions.load()) {
+            Progress[] bar = new Progress[1];
+            Replay replay = new Replay(kafka.load().common(), registry.connect(), model, maxBatch);
+            s = replay.run(new PostExport.Range(from, to, fromOffset, toOffset),
+                    total -> bar[0] = new Progress("replay " + model.modelId(), total), () -> bar[0].step());
+            if (bar[0] != null) {
+                bar[0].close();
+            }
+        }
+        if (json) {
+            JsonLines.print(s);
+        } else {
+            System.out.printf("replayed %d posts (%d images) with %s in %.1f s: %d answers (%d failed images); "
+                    + "vision cache %d hits, %d misses%n", s.posts(), s.images(), s.modelId(), s.seconds(), s.answers(),
+                    s.failed(), s.cacheHits(), s.cacheMisses());
+        }
+        return 0;
+    }
+}

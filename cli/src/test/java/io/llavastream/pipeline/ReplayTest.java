@@ -1,0 +1,103 @@
+package io.llavastream.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.llavastream.model.EngineOptions;
+import io.llavastream.model.LlavaModel;
+import io.llavastream.model.ModelDirectory;
+import io.llavastream.schemas.Answer;
+import io.llavastream.schemas.Post;
+import io.llavastream.schemas.PostImage;
+import io.llavastream.scenes.Scene;
+import io.llavastream.scenes.SceneGenerator;
+import io.llavastream.scenes.SceneRenderer;
+import io.llavastream.topics.Topics;
+import io.llavastream.worker.Workers;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A replay with a second model version (the same vision tower, another model id) writes a second set of answers
+ * tagged with its id, leaves the live answers untouched, and takes every image's features from the vision cache.
+ */
+class ReplayTest {
+    static final int POSTS = 12;
+    @TempDir
+    Path dir;
+
+    @Test
+    void replayWithASecondModelVersionAddsTaggedAnswersAndServesVisionFromTheCache() throws Exception {
+        Path v2 = secondVersion(dir.resolve("v2"));
+        try (EmbeddedPipeline pipeline = new EmbeddedPipeline(ModelDirectory.bundled(), Workers.STAGES, 8,
+                System.err::println);
+             PipelineClient client = new PipelineClient(Map.of("bootstrap.servers", pipeline.bootstrapServers()),
+                     pipeline.registry())) {
+            for (Scene s : new SceneGenerator(4321).scenes(0, POSTS)) {
+                client.send(post("replay-" + s.id(), SceneRenderer.png(s)));
+            }
+            client.flush();
+            Map<String, Answer> live = new HashMap<>();
+            client.read(Topics.ANSWERS, Duration.ofSeconds(120), r -> live.put(r.key(), r.value()),
+                    () -> live.size() >= POSTS);
+            Replay.Summary summary;
+            try (LlavaModel model = LlavaModel.load(v2, EngineOptions.threads(1))) {
+                summary = new Replay(Map.of("bootstrap.servers", pipeline.bootstrapServers()), pipeline.registry(),
+                        model, 8).run(PostExport.Range.all(), x -> { }, () -> { });
+            }
+            assertThat(summary.images()).isEqualTo(POSTS);
+            assertThat(summary.cacheHits()).isEqualTo(POSTS);
+            assertThat(summary.cacheMisses()).isZero();
+            assertThat(summary.answers()).isEqualTo(POSTS);
+
+            Map<String, Answer> replayed = new HashMap<>();
+            client.read(Topics.REPLAY_ANSWERS, Duration.ofSeconds(60), r -> replayed.put(r.key(), r.value()),
+                    () -> replayed.size() >= POSTS);
+            assertThat(replayed).hasSize(POSTS);
+            assertThat(replayed.values()).allSatisfy(a -> assertThat(a.getModelId()).isEqualTo("llava-stream/demo-v2"));
+            assertThat(replayed.keySet()).allSatisfy(k -> assertThat(k).startsWith("llava-stream/demo-v2|replay-"));
+
+            Map<String, Integer> liveAfter = new HashMap<>();
+            client.read(Topics.ANSWERS, Duration.ofSeconds(10), r -> liveAfter.merge(r.key(), 1, Integer::sum),
+                    () -> false);
+            assertThat(liveAfter).hasSize(POSTS).allSatisfy((k, count) -> assertThat(count).isEqualTo(1));
+            assertThat(live.values()).allSatisfy(a -> assertThat(a.getModelId()).isEqualTo("llava-stream/demo-v1"));
+            System.out.println("replay: " + summary);
+        }
+    }
+
+    /** The bundled model under another model id, declaring the same vision tower. */
+    private static Path secondVersion(Path to) throws Exception {
+        Path from = ModelDirectory.bundled();
+        try (Stream<Path> files = Files.walk(from)) {
+            for (Path f : files.filter(Files::isRegularFile).filter(p -> !p.toString().contains("reference")).toList()) {
+                Path target = to.resolve(from.relativize(f).toString());
+                Files.createDirectories(target.getParent());
+                Files.copy(f, target, StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode config = (ObjectNode) json.readTree(to.resolve("config.json").toFile());
+        String v1 = config.get("_name_or_path").asText();
+        config.put("_name_or_path", "llava-stream/demo-v2").put("vision_model_id", v1);
+        json.writeValue(to.resolve("config.json").toFile(), config);
+        return to;
+    }
+
+    private static Post post(String id, byte[] png) {
+        return Post.newBuilder().setId(id).setSource("replay").setCreatedAt(Instant.now())
+                .setImages(List.of(PostImage.newBuilder().setContentType("image/png").setData(ByteBuffer.wrap(png))
+                        .build())).setAttributes(Map.of()).build();
+    }
+}
