@@ -36,6 +36,14 @@ final class WorkerCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--threads", defaultValue = "0",
             description = "ONNX Runtime intra-op threads per graph (0 = up to 4, one per core).")
     int threads;
+    @Option(names = "--engine", defaultValue = "${env:LLAVA_ENGINE:-cpu}", description = "cpu, cuda or tensorrt "
+            + "(default: $LLAVA_ENGINE, else cpu); cuda and tensorrt need the onnxruntime_gpu build.")
+    String engine;
+    @Option(names = "--device", defaultValue = "0", description = "GPU ordinal for cuda and tensorrt.")
+    int device;
+    @Option(names = "--engine-fallback", defaultValue = "none", description = "none or cpu: what a GPU engine "
+            + "does when its provider is missing or fails (none = exit with an error).")
+    String engineFallback;
     @Option(names = "--max-batch", defaultValue = "8", description = "Most records per compute call "
             + "(default ${DEFAULT-VALUE}).")
     int maxBatch;
@@ -62,9 +70,9 @@ final class WorkerCommand implements java.util.concurrent.Callable<Integer> {
             System.err.println("worker: " + e.getMessage());
             return 2;
         }
-        EngineOptions engine = threads > 0 ? EngineOptions.threads(threads) : EngineOptions.cpu();
+        EngineOptions engineOptions = config.engineOptions();
         Path dir = model != null ? model : ModelDirectory.bundled();
-        try (LlavaModel m = LlavaModel.load(dir, engine)) {
+        try (LlavaModel m = LlavaModel.load(dir, engineOptions)) {
             run(Workers.create(stage, m, config, registry));
         }
         return 0;
@@ -107,6 +115,10 @@ final class WorkerCommand implements java.util.concurrent.Callable<Integer> {
         p.put(WorkerConfig.STAGE, stage);
         p.put(WorkerConfig.MAX_BATCH_SIZE, maxBatch);
         p.put(WorkerConfig.BATCH_LINGER_MS, lingerMs);
+        p.put(WorkerConfig.ENGINE_THREADS, threads);
+        p.put(WorkerConfig.ENGINE, engine);
+        p.put(WorkerConfig.ENGINE_DEVICE_ID, device);
+        p.put(WorkerConfig.ENGINE_FALLBACK, engineFallback);
         putIfSet(p, WorkerConfig.GROUP_ID, groupId);
         putIfSet(p, WorkerConfig.INSTANCE_ID, instanceId);
         putIfSet(p, WorkerConfig.SCHEMA_REGISTRY_URL, registryOptions.url);

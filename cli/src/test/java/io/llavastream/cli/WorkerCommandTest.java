@@ -43,4 +43,24 @@ class WorkerCommandTest {
         assertThat(r.exit()).isEqualTo(2);
         assertThat(r.err()).contains("max.batch.size");
     }
+
+    @Test
+    void refusesAnUnknownEngineNamingIt() {
+        Run r = run("worker", "--stage", "vision", "--bootstrap-servers", "127.0.0.1:1", "--engine", "gpu");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("Invalid value gpu for configuration engine");
+    }
+
+    @Test
+    void engineOptionsComeFromEngineDeviceAndFallback() {
+        io.llavastream.model.EngineOptions o = ModelOptions.engineOptions(2, "CUDA", 1, "cpu");
+        assertThat(o.engine()).isEqualTo(io.llavastream.model.Engine.CUDA);
+        assertThat(o.deviceId()).isEqualTo(1);
+        assertThat(o.fallbackToCpu()).isTrue();
+        assertThat(o.intraOpThreads()).isEqualTo(2);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ModelOptions.engineOptions(0, "cpu", 0, "gpu"))
+                .hasMessageContaining("--engine-fallback must be none or cpu, got gpu");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> ModelOptions.engineOptions(0, "rocm", 0, "none"))
+                .hasMessageContaining("unknown engine 'rocm'");
+    }
 }

@@ -18,14 +18,37 @@ public final class OnnxGraph implements AutoCloseable {
     private final OrtEnvironment env = OrtEnvironment.getEnvironment();
     private final OrtSession session;
     private final Path path;
+    private final Engine engine;
 
+    /**
+     * Loads the graph on {@code options}' engine. A GPU engine that is missing or fails to start (also when the
+     * session is created) throws a {@link ModelException} naming it, or runs on the CPU when the options fall back.
+     */
     public OnnxGraph(Path path, EngineOptions options, Set<String> inputs, Set<String> outputs) {
         this.path = path;
-        try (OrtSession.SessionOptions so = options.sessionOptions()) {
-            this.session = env.createSession(path.toString(), so);
+        String what = String.valueOf(path.getFileName());
+        OrtSession created;
+        Engine used;
+        try (EngineOptions.Resolved r = options.sessionOptions(what)) {
+            used = r.engine();
+            created = env.createSession(path.toString(), r.options());
         } catch (OrtException e) {
-            throw new ModelException("cannot load " + path + ": " + e.getMessage(), e);
+            if (options.engine() == Engine.CPU || !java.nio.file.Files.isRegularFile(path)) {
+                throw new ModelException("cannot load " + path + ": " + e.getMessage(), e);
+            }
+            // the provider was added but the session would not start on it (no driver, wrong CUDA, cuDNN missing)
+            try (EngineOptions.Resolved r = options.unavailable(what, "engine " + options.engine()
+                    + " could not create a session for " + path + " on ONNX Runtime's "
+                    + options.engine().providerName() + " (device " + options.deviceId() + "): " + e.getMessage()
+                    + "; fix the GPU setup, or set engine.fallback=cpu", e)) {
+                used = r.engine();
+                created = env.createSession(path.toString(), r.options());
+            } catch (OrtException cpu) {
+                throw new ModelException("cannot load " + path + ": " + cpu.getMessage(), cpu);
+            }
         }
+        this.session = created;
+        this.engine = used;
         requireNames("input", inputs, session.getInputNames());
         requireNames("output", outputs, session.getOutputNames());
     }
@@ -83,6 +106,11 @@ public final class OnnxGraph implements AutoCloseable {
 
     public Path path() {
         return path;
+    }
+
+    /** The engine this graph really runs on: CPU after a fallback. */
+    public Engine engine() {
+        return engine;
     }
 
     private void requireNames(String kind, Set<String> wanted, Set<String> actual) {

@@ -1,6 +1,11 @@
 package io.llavastream.worker;
 
+import io.llavastream.model.Engine;
+import io.llavastream.model.EngineOptions;
+import io.llavastream.model.TensorRtOptions;
+import io.llavastream.model.TensorRtProfile;
 import io.llavastream.topics.Topics;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -12,6 +17,7 @@ import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.ConfigDef.ValidString;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
@@ -32,6 +38,12 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String MODEL_DIR = "model.dir";
     public static final String ENGINE_THREADS = "engine.threads";
     public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
+    public static final String ENGINE = "engine";
+    public static final String ENGINE_DEVICE_ID = "engine.device.id";
+    public static final String ENGINE_FALLBACK = "engine.fallback";
+    public static final String ENGINE_TENSORRT_FP16 = "engine.tensorrt.fp16";
+    public static final String ENGINE_TENSORRT_CACHE_DIR = "engine.tensorrt.cache.dir";
+    public static final String ENGINE_TENSORRT_PROFILES = "engine.tensorrt.profiles";
 
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(STAGE, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, ValidString.in("vision", "merge", "decode"),
@@ -56,6 +68,23 @@ public final class WorkerConfig extends AbstractConfig {
                     "Model directory; default the bundled demo model.")
             .define(ENGINE_THREADS, Type.INT, 0, Range.atLeast(0), Importance.LOW,
                     "ONNX Runtime intra-op threads per graph; 0 = one per core, up to 4.")
+            .define(ENGINE, Type.STRING, "cpu", ConfigDef.CaseInsensitiveValidString.in("cpu", "cuda", "tensorrt"),
+                    Importance.HIGH, "Execution provider for the stage's ONNX graphs: cpu; cuda (ONNX Runtime's "
+                    + "CUDA provider); tensorrt (TensorRT, then CUDA, then CPU). cuda and tensorrt need the "
+                    + "onnxruntime_gpu build with CUDA 12 + cuDNN 9 (+ TensorRT 10).")
+            .define(ENGINE_DEVICE_ID, Type.INT, 0, Range.atLeast(0), Importance.MEDIUM,
+                    "GPU ordinal for cuda and tensorrt.")
+            .define(ENGINE_FALLBACK, Type.STRING, "none", ConfigDef.CaseInsensitiveValidString.in("none", "cpu"),
+                    Importance.MEDIUM, "What a GPU engine does when its provider is missing from the ONNX Runtime "
+                    + "build or fails to start: none = refuse to start with an error naming it; cpu = log a "
+                    + "warning and run on the CPU.")
+            .define(ENGINE_TENSORRT_FP16, Type.BOOLEAN, false, Importance.MEDIUM,
+                    "tensorrt: allow fp16 kernels (trt_fp16_enable).")
+            .define(ENGINE_TENSORRT_CACHE_DIR, Type.STRING, null, Importance.MEDIUM, "tensorrt: directory that "
+                    + "caches built engines across restarts (trt_engine_cache_path); unset = rebuild every start.")
+            .define(ENGINE_TENSORRT_PROFILES, Type.STRING, "", new ProfilesValidator(), Importance.LOW,
+                    "tensorrt: optimization profiles for dynamic inputs, input:MIN,OPT,MAX[;input:MIN,OPT,MAX...] "
+                    + "with shapes like 1x1x128, e.g. inputs_embeds:1x1x128,8x1x128,32x256x128. Empty = none.")
             .define(SCHEMA_REGISTRY_URL, Type.STRING, null, Importance.HIGH,
                     "Confluent-compatible schema registry, http(s)://host:port.");
 
@@ -104,6 +133,21 @@ public final class WorkerConfig extends AbstractConfig {
         return getInt(ENGINE_THREADS);
     }
 
+    public Engine engine() {
+        return Engine.parse(getString(ENGINE));
+    }
+
+    /** The engine settings: engine.*, engine.threads, and the default image pixel limit. */
+    public EngineOptions engineOptions() {
+        EngineOptions base = engineThreads() > 0 ? EngineOptions.threads(engineThreads()) : EngineOptions.cpu();
+        String cache = getString(ENGINE_TENSORRT_CACHE_DIR);
+        TensorRtOptions trt = TensorRtOptions.defaults().withFp16(getBoolean(ENGINE_TENSORRT_FP16))
+                .withEngineCacheDir(cache == null || cache.isBlank() ? null : Path.of(cache))
+                .withProfiles(getString(ENGINE_TENSORRT_PROFILES));
+        return base.withEngine(engine()).withDeviceId(getInt(ENGINE_DEVICE_ID))
+                .withFallbackToCpu("cpu".equalsIgnoreCase(getString(ENGINE_FALLBACK))).withTensorRt(trt);
+    }
+
     public String schemaRegistryUrl() {
         return getString(SCHEMA_REGISTRY_URL);
     }
@@ -133,6 +177,23 @@ public final class WorkerConfig extends AbstractConfig {
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         return p;
+    }
+
+    /** Checks engine.tensorrt.profiles at configuration time; the error names the bad value. */
+    private static final class ProfilesValidator implements ConfigDef.Validator {
+        @Override
+        public void ensureValid(String name, Object value) {
+            try {
+                TensorRtProfile.parseAll((String) value);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(name, value, e.getMessage());
+            }
+        }
+
+        @Override
+        public String toString() {
+            return "input:MIN,OPT,MAX[;...]";
+        }
     }
 
     /** Every original key that is not a worker setting, plus bootstrap.servers. */

@@ -62,4 +62,40 @@ class WorkerConfigTest {
         assertThatThrownBy(() -> new WorkerConfig(Map.of("stage", "vision")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("bootstrap.servers");
     }
+
+    @Test
+    void engineSettingsBecomeEngineOptions() {
+        WorkerConfig c = new WorkerConfig(Map.of("stage", "decode", "bootstrap.servers", "h:1", "engine", "TensorRT",
+                "engine.device.id", "2", "engine.fallback", "cpu", "engine.tensorrt.fp16", "true",
+                "engine.tensorrt.cache.dir", "/cache/trt",
+                "engine.tensorrt.profiles", "inputs_embeds:1x1x128,8x1x128,32x256x128"));
+        io.llavastream.model.EngineOptions o = c.engineOptions();
+        assertThat(o.engine()).isEqualTo(io.llavastream.model.Engine.TENSORRT);
+        assertThat(o.deviceId()).isEqualTo(2);
+        assertThat(o.fallbackToCpu()).isTrue();
+        assertThat(o.tensorRt().fp16()).isTrue();
+        assertThat(o.tensorRt().engineCacheDir()).hasToString("/cache/trt");
+        assertThat(o.tensorRt().profiles()).containsOnlyKeys("inputs_embeds");
+        assertThat(c.consumerProperties()).doesNotContainKeys("engine", "engine.fallback", "engine.tensorrt.fp16");
+        WorkerConfig d = new WorkerConfig(Map.of("stage", "decode", "bootstrap.servers", "h:1"));
+        assertThat(d.engineOptions().engine()).isEqualTo(io.llavastream.model.Engine.CPU);
+        assertThat(d.engineOptions().fallbackToCpu()).isFalse();
+    }
+
+    @Test
+    void anUnknownEngineIsRejectedNamingIt() {
+        assertThatThrownBy(() -> new WorkerConfig(Map.of("stage", "vision", "bootstrap.servers", "h:1",
+                "engine", "gpu"))).isInstanceOf(ConfigException.class).hasMessageContaining("gpu")
+                .hasMessageContaining("engine").hasMessageContaining("CUDA");
+        assertThatThrownBy(() -> new WorkerConfig(Map.of("stage", "vision", "bootstrap.servers", "h:1",
+                "engine.fallback", "gpu0"))).isInstanceOf(ConfigException.class).hasMessageContaining("gpu0");
+    }
+
+    @Test
+    void aBadTensorRtProfileIsRejectedNamingIt() {
+        assertThatThrownBy(() -> new WorkerConfig(Map.of("stage", "vision", "bootstrap.servers", "h:1",
+                "engine.tensorrt.profiles", "inputs_embeds:1x1x128,8xQx128,32x256x128")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("engine.tensorrt.profiles")
+                .hasMessageContaining("'Q'");
+    }
 }
