@@ -72,7 +72,14 @@ final class WorkerCommand implements java.util.concurrent.Callable<Integer> {
         }
         EngineOptions engineOptions = config.engineOptions();
         Path dir = model != null ? model : ModelDirectory.bundled();
-        try (LlavaModel m = LlavaModel.load(dir, engineOptions)) {
+        LlavaModel m;
+        try {
+            m = LlavaModel.load(dir, engineOptions);
+        } catch (io.llavastream.model.ModelException e) {
+            System.err.println("worker: " + e.getMessage());  // e.g. an engine whose provider this build lacks
+            return 2;
+        }
+        try (m) {
             run(Workers.create(stage, m, config, registry));
         }
         return 0;
