@@ -159,6 +159,9 @@ public final class ImageIndex implements AutoCloseable {
      *
      * @param modelId only this vision model's embeddings (they share a space with its text tower); null for any
      */
+    /** Neighbours the HNSW search explores at least (Elasticsearch's num_candidates), of which k are returned. */
+    static final int CANDIDATES = 100;
+
     public List<SearchHit> search(float[] query, int k, String modelId) {
         if (k < 1) {
             throw new IllegalArgumentException("k must be at least 1, not " + k);
@@ -169,7 +172,9 @@ public final class ImageIndex implements AutoCloseable {
         if (modelId != null) {
             filter.add(new TermQuery(new Term(MODEL, modelId)), BooleanClause.Occur.FILTER);
         }
-        Query knn = new KnnFloatVectorQuery(vectorField(unit.length), unit, k, filter.build());
+        // explore at least CANDIDATES neighbours in the HNSW graph and keep the best k: near-exact top hits whatever
+        // order the documents were inserted in (the graph depends on it)
+        Query knn = new KnnFloatVectorQuery(vectorField(unit.length), unit, Math.max(k, CANDIDATES), filter.build());
         return withSearcher(s -> hits(s, s.search(knn, k)));
     }
 
