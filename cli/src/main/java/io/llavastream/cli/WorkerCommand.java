@@ -31,19 +31,8 @@ final class WorkerCommand implements java.util.concurrent.Callable<Integer> {
     KafkaOptions kafka;
     @Mixin
     RegistryOptions registryOptions;
-    @Option(names = "--model", description = "Model directory (default: the bundled demo model).")
-    Path model;
-    @Option(names = "--threads", defaultValue = "0",
-            description = "ONNX Runtime intra-op threads per graph (0 = up to 4, one per core).")
-    int threads;
-    @Option(names = "--engine", defaultValue = "${env:LLAVA_ENGINE:-cpu}", description = "cpu, cuda or tensorrt "
-            + "(default: $LLAVA_ENGINE, else cpu); cuda and tensorrt need the onnxruntime_gpu build.")
-    String engine;
-    @Option(names = "--device", defaultValue = "0", description = "GPU ordinal for cuda and tensorrt.")
-    int device;
-    @Option(names = "--engine-fallback", defaultValue = "none", description = "none or cpu: what a GPU engine "
-            + "does when its provider is missing or fails (none = exit with an error).")
-    String engineFallback;
+    @Mixin
+    ModelOptions modelOptions;
     @Option(names = "--max-batch", defaultValue = "8", description = "Most records per compute call "
             + "(default ${DEFAULT-VALUE}).")
     int maxBatch;
@@ -71,7 +60,7 @@ final class WorkerCommand implements java.util.concurrent.Callable<Integer> {
             return 2;
         }
         EngineOptions engineOptions = config.engineOptions();
-        Path dir = model != null ? model : ModelDirectory.bundled();
+        Path dir = modelOptions.model != null ? modelOptions.model : ModelDirectory.bundled();
         LlavaModel m;
         try {
             m = LlavaModel.load(dir, engineOptions);
@@ -122,10 +111,10 @@ final class WorkerCommand implements java.util.concurrent.Callable<Integer> {
         p.put(WorkerConfig.STAGE, stage);
         p.put(WorkerConfig.MAX_BATCH_SIZE, maxBatch);
         p.put(WorkerConfig.BATCH_LINGER_MS, lingerMs);
-        p.put(WorkerConfig.ENGINE_THREADS, threads);
-        p.put(WorkerConfig.ENGINE, engine);
-        p.put(WorkerConfig.ENGINE_DEVICE_ID, device);
-        p.put(WorkerConfig.ENGINE_FALLBACK, engineFallback);
+        p.put(WorkerConfig.ENGINE_THREADS, modelOptions.threads);
+        p.put(WorkerConfig.ENGINE, modelOptions.engine);
+        p.put(WorkerConfig.ENGINE_DEVICE_ID, modelOptions.device);
+        p.put(WorkerConfig.ENGINE_FALLBACK, modelOptions.engineFallback);
         putIfSet(p, WorkerConfig.GROUP_ID, groupId);
         putIfSet(p, WorkerConfig.INSTANCE_ID, instanceId);
         putIfSet(p, WorkerConfig.SCHEMA_REGISTRY_URL, registryOptions.url);

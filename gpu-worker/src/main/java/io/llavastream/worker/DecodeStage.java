@@ -11,7 +11,6 @@ import io.llavastream.schemas.StageTimings;
 import io.llavastream.topics.Topics;
 import java.time.Clock;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Optional;
 
 /**
@@ -65,9 +64,5 @@ public final class DecodeStage {
 
     public Output<Answer> failed(DecodeRequest r, String errorType, String message) {
         return errors.of(r.getTask(), errorType, message, r.getTimings());
-    }
-
-    public List<String> names() {
-        return List.of("decode");
     }
 }
