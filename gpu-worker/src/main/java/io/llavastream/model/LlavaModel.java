@@ -77,14 +77,18 @@ public final class LlavaModel implements AutoCloseable {
      * The prompt must hold one {@code <image>} per image.
      */
     public Answer answer(float[] pixelValues, int images, String prompt, SamplingParams params) {
-        tokenizeAndCheck(prompt, images);  // fail fast, before the vision work
-        return answer(encode(pixelValues, images), prompt, params);
+        long[] ids = tokenizeAndCheck(prompt, images);  // fail fast, before the vision work
+        return answer(encode(pixelValues, images), ids, params);
     }
 
     /** Answers {@code prompt} about images already encoded; the prompt must hold one {@code <image>} per image. */
     public Answer answer(EncodedImages images, String prompt, SamplingParams params) {
+        return answer(images, tokenizeAndCheck(prompt, images.count()), params);
+    }
+
+    /** Merges the images into the expanded prompt ids and generates. */
+    private Answer answer(EncodedImages images, long[] ids, SamplingParams params) {
         long t0 = System.nanoTime();
-        long[] ids = tokenizeAndCheck(prompt, images.count());
         float[] embeds = merge.scatter(ids, embedder.embed(ids), images.perImage());
         long merged = System.nanoTime() - t0;
         Generation g = generator.generate(embeds, ids.length, params);
