@@ -6,6 +6,7 @@ import io.llavastream.model.ModelDirectory;
 import io.llavastream.pipeline.EmbeddedPipeline;
 import io.llavastream.pipeline.InProcessBaseline;
 import io.llavastream.pipeline.PipelineClient;
+import io.llavastream.pipeline.PngPosts;
 import io.llavastream.scenes.Scene;
 import io.llavastream.scenes.SceneGenerator;
 import io.llavastream.scenes.SceneRenderer;
@@ -14,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -46,12 +46,11 @@ final class BenchPipelineCommand implements Callable<Integer> {
         double secs;
         long[] latency = new long[posts];
         try (EmbeddedPipeline pipeline = new EmbeddedPipeline(dir, Workers.STAGES, maxBatch, System.err::println);
-             PipelineClient client = new PipelineClient(Map.of("bootstrap.servers", pipeline.bootstrapServers()),
-                     pipeline.registry())) {
+             PipelineClient client = pipeline.client()) {
             warmUp(client, images);
             long t0 = System.nanoTime();
             for (int i = 0; i < posts; i++) {
-                client.send(Posts.ofPng("bench-" + i, "bench", images.get(i)));
+                client.send(PngPosts.of("bench-" + i, "bench", images.get(i)));
             }
             client.flush();
             int[] n = {0};
@@ -82,7 +81,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
     /** A few posts first, so that JIT, ONNX Runtime and the consumer groups are warm before timing. */
     private static void warmUp(PipelineClient client, List<byte[]> images) {
         for (int i = 0; i < 16; i++) {
-            client.send(Posts.ofPng("warm-" + i, "bench", images.get(i % images.size())));
+            client.send(PngPosts.of("warm-" + i, "bench", images.get(i % images.size())));
         }
         client.flush();
         int[] n = {0};

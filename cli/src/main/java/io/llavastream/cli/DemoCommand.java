@@ -3,6 +3,7 @@ package io.llavastream.cli;
 import io.llavastream.model.ModelDirectory;
 import io.llavastream.pipeline.EmbeddedPipeline;
 import io.llavastream.pipeline.PipelineClient;
+import io.llavastream.pipeline.PngPosts;
 import io.llavastream.schemas.CaptionedPost;
 import io.llavastream.schemas.ImageAnswer;
 import io.llavastream.scenes.Scene;
@@ -51,7 +52,7 @@ final class DemoCommand implements Callable<Integer> {
         SceneGenerator gen = new SceneGenerator(seed);
         for (int i = 0; i < count; i++) {
             Scene s = gen.scene(i);
-            posts.add(Posts.ofPng("scene-" + s.id(), "demo", SceneRenderer.png(s)));
+            posts.add(PngPosts.of("scene-" + s.id(), "demo", SceneRenderer.png(s)));
             expected.put("scene-" + s.id(), s.caption());
         }
         for (Path photo : photos()) {
@@ -62,8 +63,7 @@ final class DemoCommand implements Callable<Integer> {
         long t0;
         List<CaptionedPost> done;
         try (EmbeddedPipeline pipeline = new EmbeddedPipeline(dir, Workers.STAGES, maxBatch, System.err::println);
-             PipelineClient client = new PipelineClient(Map.of("bootstrap.servers", pipeline.bootstrapServers()),
-                     pipeline.registry());
+             PipelineClient client = pipeline.client();
              Progress progress = new Progress("captioned posts", posts.size())) {
             t0 = System.nanoTime();
             posts.forEach(client::send);

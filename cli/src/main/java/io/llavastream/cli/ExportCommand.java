@@ -1,7 +1,6 @@
 package io.llavastream.cli;
 
 import io.llavastream.pipeline.PostExport;
-import io.llavastream.topics.Topics;
 import java.io.BufferedWriter;
 import java.io.OutputStreamWriter;
 import java.io.Writer;

@@ -29,12 +29,6 @@ final class Posts {
                 .setQuestion(question).setAttributes(Map.of()).build();
     }
 
-    /** A one-image post of PNG bytes (generated scenes, benchmarks). */
-    static Post ofPng(String id, String source, byte[] png) {
-        return Post.newBuilder().setId(id).setSource(source).setCreatedAt(Instant.now())
-                .setImages(new ArrayList<>(List.of(image(png, "image/png", null)))).setAttributes(Map.of()).build();
-    }
-
     static PostImage image(byte[] data, String contentType, String url) {
         return PostImage.newBuilder().setContentType(contentType).setData(ByteBuffer.wrap(data)).setUrl(url).build();
     }

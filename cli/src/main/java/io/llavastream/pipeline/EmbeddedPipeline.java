@@ -87,6 +87,11 @@ public final class EmbeddedPipeline implements AutoCloseable {
         return registryServer.registry();
     }
 
+    /** A client of this pipeline: posts in, topics read back read_committed. */
+    public PipelineClient client() {
+        return new PipelineClient(Map.of("bootstrap.servers", bootstrapServers()), registry());
+    }
+
     public PipelineTopologyApp topology() {
         return topology;
     }

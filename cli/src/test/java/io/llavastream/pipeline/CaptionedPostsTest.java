@@ -40,7 +40,7 @@ class CaptionedPostsTest {
     @BeforeAll
     static void start() throws Exception {
         pipeline = new EmbeddedPipeline(ModelDirectory.bundled(), Workers.STAGES, 8, System.err::println);
-        client = new PipelineClient(Map.of("bootstrap.servers", pipeline.bootstrapServers()), pipeline.registry());
+        client = pipeline.client();
     }
 
     @AfterAll

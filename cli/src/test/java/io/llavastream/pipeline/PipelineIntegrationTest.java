@@ -9,8 +9,6 @@ import io.llavastream.model.decode.SamplingParams;
 import io.llavastream.schemas.CaptionedPost;
 import io.llavastream.schemas.DeadLetter;
 import io.llavastream.schemas.ImageAnswer;
-import io.llavastream.schemas.Post;
-import io.llavastream.schemas.PostImage;
 import io.llavastream.scenes.PromptTemplate;
 import io.llavastream.scenes.Scene;
 import io.llavastream.scenes.SceneGenerator;
@@ -19,7 +17,6 @@ import io.llavastream.topics.Topics;
 import io.llavastream.worker.Workers;
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -41,7 +38,7 @@ class PipelineIntegrationTest {
     @BeforeAll
     static void start() throws Exception {
         pipeline = new EmbeddedPipeline(ModelDirectory.bundled(), Workers.STAGES, 8, System.err::println);
-        client = new PipelineClient(Map.of("bootstrap.servers", pipeline.bootstrapServers()), pipeline.registry());
+        client = pipeline.client();
     }
 
     @AfterAll
@@ -50,20 +47,12 @@ class PipelineIntegrationTest {
         pipeline.close();
     }
 
-    static Post post(String id, List<byte[]> images) {
-        List<PostImage> list = new ArrayList<>();
-        for (byte[] b : images) {
-            list.add(PostImage.newBuilder().setContentType("image/png").setData(ByteBuffer.wrap(b)).build());
-        }
-        return Post.newBuilder().setId(id).setSource("it").setCreatedAt(Instant.now()).setImages(list)
-                .setAttributes(Map.of()).build();
-    }
 
     @Test
     void twoHundredPostsComeOutCaptionedAsTheInProcessRuntimeAnswers() {
         List<Scene> scenes = new SceneGenerator(555).scenes(0, 200);
         for (Scene s : scenes) {
-            client.send(post("p200-" + s.id(), List.of(SceneRenderer.png(s))));
+            client.send(PngPosts.of("p200-" + s.id(), "it", List.of(SceneRenderer.png(s))));
         }
         client.flush();
         Map<String, CaptionedPost> byId = new HashMap<>();
@@ -98,11 +87,11 @@ class PipelineIntegrationTest {
         byte[] unknownId = new byte[] {0, 0, 0, 0x7f, 0x7f, 2, 3};
         client.sendRaw("bad-not-avro", notAvro);
         client.sendRaw("bad-unknown-id", unknownId);
-        client.send(post("bad-corrupt", List.of(Arrays.copyOf(good, good.length / 2))));
-        client.send(post("bad-oversized", List.of(new byte[9 * 1024 * 1024])));
-        client.send(post("bad-no-images", List.of()));
-        client.send(post("bad-too-many", Collections.nCopies(17, good)));
-        client.send(post("good-after-bad", List.of(good)));
+        client.send(PngPosts.of("bad-corrupt", "it", List.of(Arrays.copyOf(good, good.length / 2))));
+        client.send(PngPosts.of("bad-oversized", "it", List.of(new byte[9 * 1024 * 1024])));
+        client.send(PngPosts.of("bad-no-images", "it", List.of()));
+        client.send(PngPosts.of("bad-too-many", "it", Collections.nCopies(17, good)));
+        client.send(PngPosts.of("good-after-bad", "it", List.of(good)));
         client.flush();
 
         Map<String, DeadLetter> dead = new HashMap<>();

@@ -8,21 +8,16 @@ import io.llavastream.model.EngineOptions;
 import io.llavastream.model.LlavaModel;
 import io.llavastream.model.ModelDirectory;
 import io.llavastream.schemas.Answer;
-import io.llavastream.schemas.Post;
-import io.llavastream.schemas.PostImage;
 import io.llavastream.scenes.Scene;
 import io.llavastream.scenes.SceneGenerator;
 import io.llavastream.scenes.SceneRenderer;
 import io.llavastream.topics.Topics;
 import io.llavastream.worker.Workers;
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -42,10 +37,9 @@ class ReplayTest {
         Path v2 = secondVersion(dir.resolve("v2"));
         try (EmbeddedPipeline pipeline = new EmbeddedPipeline(ModelDirectory.bundled(), Workers.STAGES, 8,
                 System.err::println);
-             PipelineClient client = new PipelineClient(Map.of("bootstrap.servers", pipeline.bootstrapServers()),
-                     pipeline.registry())) {
+             PipelineClient client = pipeline.client()) {
             for (Scene s : new SceneGenerator(4321).scenes(0, POSTS)) {
-                client.send(post("replay-" + s.id(), SceneRenderer.png(s)));
+                client.send(PngPosts.of("replay-" + s.id(), "replay", SceneRenderer.png(s)));
             }
             client.flush();
             Map<String, Answer> live = new HashMap<>();
@@ -95,9 +89,4 @@ class ReplayTest {
         return to;
     }
 
-    private static Post post(String id, byte[] png) {
-        return Post.newBuilder().setId(id).setSource("replay").setCreatedAt(Instant.now())
-                .setImages(List.of(PostImage.newBuilder().setContentType("image/png").setData(ByteBuffer.wrap(png))
-                        .build())).setAttributes(Map.of()).build();
-    }
 }

@@ -12,9 +12,6 @@ import io.llavastream.model.text.PromptTokenizer;
 import io.llavastream.scenes.Scene;
 import io.llavastream.scenes.SceneGenerator;
 import io.llavastream.scenes.SceneRenderer;
-import io.llavastream.schemas.CaptionedPost;
-import io.llavastream.schemas.Post;
-import io.llavastream.schemas.PostImage;
 import io.llavastream.search.ImageIndex;
 import io.llavastream.search.IndexBuilder;
 import io.llavastream.search.SearchHit;
@@ -25,11 +22,9 @@ import io.llavastream.worker.TensorCodec;
 import io.llavastream.worker.Workers;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -61,7 +56,7 @@ class SearchRecallTest {
     @BeforeAll
     static void captionThousandScenes() throws Exception {
         pipeline = new EmbeddedPipeline(ModelDirectory.bundled(), Workers.STAGES, 16, System.err::println);
-        client = new PipelineClient(Map.of("bootstrap.servers", pipeline.bootstrapServers()), pipeline.registry());
+        client = pipeline.client();
         scenes = new SceneGenerator(SEED).scenes(0, SCENES);
         long t0 = System.nanoTime();
         for (Scene s : scenes) {
@@ -69,7 +64,7 @@ class SearchRecallTest {
             String sha = sha256(png);
             scenesBySha.computeIfAbsent(sha, x -> new ArrayList<>()).add(s);
             shaByScene.put(s.id(), sha);
-            client.send(post("search-" + s.id(), png));
+            client.send(PngPosts.of("search-" + s.id(), "search-test", png));
         }
         client.flush();
         Set<String> done = new HashSet<>();
@@ -203,11 +198,6 @@ class SearchRecallTest {
         return -1;
     }
 
-    static Post post(String id, byte[] png) {
-        PostImage image = PostImage.newBuilder().setContentType("image/png").setData(ByteBuffer.wrap(png)).build();
-        return Post.newBuilder().setId(id).setSource("search-test").setCreatedAt(Instant.now())
-                .setImages(List.of(image)).setAttributes(Map.of()).build();
-    }
 
     static String sha256(byte[] data) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));

@@ -3,18 +3,13 @@ package io.llavastream.pipeline;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.llavastream.model.ModelDirectory;
-import io.llavastream.schemas.Post;
-import io.llavastream.schemas.PostImage;
 import io.llavastream.scenes.Scene;
 import io.llavastream.scenes.SceneGenerator;
 import io.llavastream.scenes.SceneRenderer;
 import io.llavastream.topics.Topics;
 import java.io.File;
-import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -36,11 +31,10 @@ class WorkerCrashTest {
     void killedDecodeWorkerLosesNothingAndDuplicatesNothing() throws Exception {
         try (EmbeddedPipeline pipeline = new EmbeddedPipeline(ModelDirectory.bundled(), List.of("vision", "merge"), 8,
                 System.err::println);
-             PipelineClient client = new PipelineClient(Map.of("bootstrap.servers", pipeline.bootstrapServers()),
-                     pipeline.registry())) {
+             PipelineClient client = pipeline.client()) {
             Process first = decodeWorker(pipeline, "first");
             for (Scene s : new SceneGenerator(808).scenes(0, POSTS)) {
-                client.send(post("crash-" + s.id(), SceneRenderer.png(s)));
+                client.send(PngPosts.of("crash-" + s.id(), "crash", SceneRenderer.png(s)));
             }
             client.flush();
             Map<String, AtomicInteger> answers = new ConcurrentHashMap<>();
@@ -87,9 +81,4 @@ class WorkerCrashTest {
                 .redirectErrorStream(true).redirectOutput(log).start();
     }
 
-    private static Post post(String id, byte[] png) {
-        return Post.newBuilder().setId(id).setSource("crash").setCreatedAt(Instant.now())
-                .setImages(List.of(PostImage.newBuilder().setContentType("image/png").setData(ByteBuffer.wrap(png))
-                        .build())).setAttributes(Map.of()).build();
-    }
 }
