@@ -97,7 +97,7 @@ public final class Replay {
                 n[0]++;
                 for (ImageTask task : tasks(post)) {
                     n[1]++;
-                    VisionFeatures hit = cache.get(VisionStage.cacheKey(task.getTask().getImageSha256(),
+                    VisionFeatures hit = cache.get(io.llavastream.rules.CacheKey.of(task.getTask().getImageSha256(),
                             model.visionModelId()));
                     n[hit != null ? 2 : 3]++;
                     pending.add(task, hit);

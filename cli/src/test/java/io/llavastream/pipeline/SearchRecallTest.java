@@ -18,7 +18,7 @@ import io.llavastream.search.SearchHit;
 import io.llavastream.search.SearchService;
 import io.llavastream.topics.Topics;
 import io.llavastream.model.vision.L2;
-import io.llavastream.worker.TensorCodec;
+import io.llavastream.tensor.TensorCodec;
 import io.llavastream.worker.Workers;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;

@@ -1,5 +1,6 @@
 package io.llavastream.worker;
 
+import io.llavastream.tensor.TensorCodec;
 import io.llavastream.model.LlavaModel;
 import io.llavastream.model.decode.ContinuousBatcher;
 import io.llavastream.model.decode.Generation;

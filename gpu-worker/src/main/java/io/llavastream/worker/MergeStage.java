@@ -1,5 +1,6 @@
 package io.llavastream.worker;
 
+import io.llavastream.tensor.TensorCodec;
 import io.llavastream.model.LlavaConfig;
 import io.llavastream.model.LlavaModel;
 import io.llavastream.model.text.PromptException;

@@ -1,6 +1,8 @@
 package io.llavastream.worker;
 
+import io.llavastream.tensor.TensorCodec;
 import io.llavastream.model.LlavaModel;
+import io.llavastream.rules.CacheKey;
 import io.llavastream.model.image.InvalidImageException;
 import io.llavastream.model.vision.VisionFeatures;
 import io.llavastream.schemas.ImageEmbedding;
@@ -110,15 +112,10 @@ public final class VisionStage implements Stage<ImageTask> {
                 .setImageIndex(task.getImageIndex())
                 .build();
         MergeRequest m = MergeRequest.newBuilder().setTask(task).setFeatures(f).setCacheHit(false).build();
-        String cacheKey = cacheKey(task.getImageSha256(), modelId);
+        String cacheKey = CacheKey.of(task.getImageSha256(), modelId);
         return List.of(new Output<>(Topics.VISION_FEATURES, cacheKey, f),
                 new Output<>(Topics.IMAGE_EMBEDDINGS, cacheKey, e),
                 new Output<>(Topics.MERGE_REQUESTS, task.getTaskId(), m));
-    }
-
-    /** The vision cache's key: the image's SHA-256 and the vision model id, {@code <sha256>|<model id>}. */
-    public static String cacheKey(String sha256, String visionModelId) {
-        return sha256 + "|" + visionModelId;
     }
 
     /** Too many pixels is an oversized image; every other refusal (truncated, not an image, ...) a corrupt one. */

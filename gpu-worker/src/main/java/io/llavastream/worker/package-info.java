@@ -7,6 +7,6 @@
  * <p>A batch flows as: poll (read_committed) → {@code BatchAssembler} (size or linger) → {@code BatchProcessor}
  * (decode each record, compute in micro-batches, serialize, dead-letter failures with their original bytes) → one
  * transaction with the outputs, the dead letters and the consumed offsets. Tensors cross processes through
- * {@link io.llavastream.worker.TensorCodec}.
+ * {@link io.llavastream.tensor.TensorCodec}.
  */
 package io.llavastream.worker;

@@ -1,11 +1,12 @@
 package io.llavastream.worker;
 
+import io.llavastream.tensor.TensorCodec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.llavastream.model.EncodedImages;
 import io.llavastream.model.EngineOptions;
 import io.llavastream.model.LlavaModel;
-import io.llavastream.model.TestModels;
+import io.llavastream.model.ModelDirectory;
 import io.llavastream.schemas.DecodeRequest;
 import io.llavastream.schemas.MergeRequest;
 import io.llavastream.scenes.PromptTemplate;
@@ -28,7 +29,7 @@ class MergeStageTest {
 
     @BeforeAll
     static void load() {
-        model = LlavaModel.load(TestModels.demo(), EngineOptions.cpu());
+        model = LlavaModel.load(ModelDirectory.bundled(), EngineOptions.cpu());
         stage = new MergeStage(model, CLOCK);
     }
 

@@ -1,11 +1,12 @@
 package io.llavastream.worker;
 
+import io.llavastream.tensor.TensorCodec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.llavastream.model.EngineOptions;
 import io.llavastream.model.LlavaModel;
-import io.llavastream.model.TestModels;
+import io.llavastream.model.ModelDirectory;
 import io.llavastream.model.image.InvalidImageException;
 import io.llavastream.schemas.Answer;
 import io.llavastream.schemas.DeadLetter;
@@ -38,7 +39,7 @@ class VisionStageTest {
 
     @BeforeAll
     static void load() {
-        model = LlavaModel.load(TestModels.demo(), EngineOptions.cpu());
+        model = LlavaModel.load(ModelDirectory.bundled(), EngineOptions.cpu());
         stage = new VisionStage(model, CLOCK);
     }
 

@@ -6,7 +6,7 @@ import io.llavastream.schemas.ImageEmbedding;
 import io.llavastream.serde.AvroSerde;
 import io.llavastream.serde.SchemaRegistry;
 import io.llavastream.topics.Topics;
-import io.llavastream.worker.TensorCodec;
+import io.llavastream.tensor.TensorCodec;
 
 /**
  * Turns one record of {@link Topics#IMAGE_EMBEDDINGS} or {@link Topics#CAPTIONED_POSTS} (Avro, Confluent wire

@@ -8,7 +8,7 @@ import io.llavastream.schemas.ImageAnswer;
 import io.llavastream.schemas.ImageEmbedding;
 import io.llavastream.serde.InMemorySchemaRegistry;
 import io.llavastream.topics.Topics;
-import io.llavastream.worker.TensorCodec;
+import io.llavastream.tensor.TensorCodec;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;

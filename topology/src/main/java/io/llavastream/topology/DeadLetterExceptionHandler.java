@@ -1,5 +1,6 @@
 package io.llavastream.topology;
 
+import io.llavastream.rules.DeadLetterReason;
 import io.llavastream.schemas.DeadLetter;
 import io.llavastream.serde.AvroSerde;
 import io.llavastream.serde.SchemaRegistry;
@@ -83,6 +84,6 @@ public final class DeadLetterExceptionHandler implements DeserializationExceptio
         if (e instanceof InvalidRecordException i) {
             return i.errorType();
         }
-        return DeadLetters.PROCESSING_ERROR;
+        return DeadLetterReason.PROCESSING_ERROR.name();
     }
 }

@@ -1,24 +1,26 @@
 package io.llavastream.topology;
 
+import io.llavastream.rules.DeadLetterReason;
+import io.llavastream.rules.StageName;
 import io.llavastream.schemas.DeadLetter;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.Optional;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 
-/** Builds the topology's {@link DeadLetter} records; the error types it adds to the serde's are constants here. */
+/** Builds the topology's {@link DeadLetter} records, with a {@link DeadLetterReason} as their error type. */
 final class DeadLetters {
-    static final String STAGE = "topology";
-    static final String NO_IMAGES = "NO_IMAGES";
-    static final String TOO_MANY_IMAGES = "TOO_MANY_IMAGES";
-    static final String IMAGE_TOO_LARGE = "IMAGE_TOO_LARGE";
-    /** An exception no check expected; the record is dead-lettered by {@link DeadLetterExceptionHandler}. */
-    static final String PROCESSING_ERROR = "PROCESSING_ERROR";
+    static final String STAGE = StageName.TOPOLOGY.id();
 
     private DeadLetters() {
     }
 
     /** A dead letter for the record at {@code source} (absent in a punctuation: topic "", partition and offset -1). */
+    static DeadLetter of(Optional<RecordMetadata> source, byte[] key, byte[] value, DeadLetterReason reason,
+                         String message, long now) {
+        return of(source, key, value, reason.name(), message, now);
+    }
+
     static DeadLetter of(Optional<RecordMetadata> source, byte[] key, byte[] value, String errorType,
                          String message, long now) {
         return of(source.map(RecordMetadata::topic).orElse(""), source.map(RecordMetadata::partition).orElse(-1),

@@ -8,6 +8,8 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import io.llavastream.rules.PromptRule;
+import io.llavastream.rules.SourcePrompts;
 import org.apache.kafka.common.config.ConfigException;
 
 /**
@@ -19,7 +21,8 @@ public final class PipelineConfig extends AbstractConfig {
     public static final String APPLICATION_ID_CONFIG = "application.id";
     public static final String VISION_MODEL_ID_CONFIG = "vision.model.id";
     public static final String DEFAULT_PROMPT_CONFIG = "default.prompt";
-    public static final String SOURCE_PROMPTS_CONFIG = "source.prompts";
+    public static final String SOURCE_PROMPTS_CONFIG = SourcePrompts.CONFIG;
+    public static final String MAX_QUESTION_CHARS_CONFIG = "max.question.chars";
     public static final String CAPTION_FORMAT_CONFIG = "caption.format";
     public static final String CAPTION_FAILED_FORMAT_CONFIG = "caption.failed.format";
     public static final String MAX_IMAGES_PER_POST_CONFIG = "max.images.per.post";
@@ -30,7 +33,7 @@ public final class PipelineConfig extends AbstractConfig {
     public static final String STATE_DIR_CONFIG = "state.dir";
 
     /** The placeholder a prompt must contain exactly once: where the image's features are merged in. */
-    public static final String IMAGE_PLACEHOLDER = "<image>";
+    public static final String IMAGE_PLACEHOLDER = PromptRule.IMAGE_PLACEHOLDER;
 
     public static final ConfigDef DEFINITION = new ConfigDef()
             .define(APPLICATION_ID_CONFIG, Type.STRING, "llava-topology", new ConfigDef.NonEmptyString(),
@@ -56,6 +59,10 @@ public final class PipelineConfig extends AbstractConfig {
                             + IMAGE_PLACEHOLDER + " exactly once. Example: \"re-forum=USER: <image>\\nDescribe the "
                             + "code or tool shown in this screenshot. ASSISTANT:\". Precedence: the post's own "
                             + "question, then its source's template, then " + DEFAULT_PROMPT_CONFIG + ".")
+            .define(MAX_QUESTION_CHARS_CONFIG, Type.INT, PromptRule.DEFAULT_MAX_QUESTION_CHARS, Range.atLeast(1),
+                    Importance.MEDIUM, "Longest question, in UTF-16 chars, a post may carry. A post with a longer "
+                            + "one is dead-lettered whole (QUESTION_TOO_LONG) before anything tokenizes it: the "
+                            + "question is copied into every image's task.")
             .define(CAPTION_FORMAT_CONFIG, Type.STRING, CaptionFormat.DEFAULT, Importance.LOW,
                     "How an image reference in a post's body is replaced in CaptionedPost.rendered_body: "
                             + "{caption} is the image's caption, {index} its 0-based index.")
@@ -100,6 +107,11 @@ public final class PipelineConfig extends AbstractConfig {
     /** {@value #SOURCE_PROMPTS_CONFIG}, parsed: source to prompt template. */
     public Map<String, String> sourcePrompts() {
         return SourcePrompts.parse(getString(SOURCE_PROMPTS_CONFIG));
+    }
+
+    /** The prompt rule: question, else {@value #SOURCE_PROMPTS_CONFIG}, else {@value #DEFAULT_PROMPT_CONFIG}. */
+    public PromptRule promptRule() {
+        return new PromptRule(defaultPrompt(), sourcePrompts(), getInt(MAX_QUESTION_CHARS_CONFIG));
     }
 
     CaptionFormat captionFormat() {

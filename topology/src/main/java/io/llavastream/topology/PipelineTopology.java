@@ -2,6 +2,8 @@ package io.llavastream.topology;
 
 import static io.llavastream.topology.TopologyNames.*;
 
+import io.llavastream.rules.CacheKey;
+import io.llavastream.rules.PromptRule;
 import io.llavastream.schemas.Answer;
 import io.llavastream.schemas.CaptionedPost;
 import io.llavastream.schemas.ImageTask;
@@ -88,7 +90,8 @@ public final class PipelineTopology {
                                                           SchemaRegistry registry) {
         Map<String, KStream<String, Checked<RawPost>>> posts = builder
                 .stream(Topics.POSTS.name(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(POSTS_SOURCE))
-                .process(() -> new PostValidator(Topics.POSTS.valueSerde(registry), config.maxImagesPerPost()),
+                .process(() -> new PostValidator(Topics.POSTS.valueSerde(registry), config.maxImagesPerPost(),
+                        config.promptRule()),
                         Named.as(VALIDATE_POST))
                 .split(Named.as(POST_BRANCH))
                 .branch((key, post) -> post.isRefused(), Branched.as(REFUSED))
@@ -103,9 +106,9 @@ public final class PipelineTopology {
     /** valid posts -> valid image tasks keyed by post key; refused images to the dead letters and ERROR answers. */
     private static KStream<String, ImageTask> splitPosts(KStream<String, RawPost> accepted, PipelineConfig config,
                                                          SchemaRegistry registry) {
-        Map<String, String> sourcePrompts = config.sourcePrompts();
+        PromptRule prompts = config.promptRule();
         Map<String, KStream<String, Checked<ImageTask>>> images = accepted
-                .process(() -> new ImageSplitter(config.maxImageBytes(), config.defaultPrompt(), sourcePrompts),
+                .process(() -> new ImageSplitter(config.maxImageBytes(), prompts),
                         Named.as(SPLIT_IMAGES))
                 .split(Named.as(IMAGE_BRANCH))
                 .branch((key, image) -> image.isRefused(), Branched.as(REFUSED))
@@ -130,7 +133,7 @@ public final class PipelineTopology {
                         .withKeySerde(Serdes.String()).withValueSerde(features));
         String modelId = config.visionModelId();
         Map<String, KStream<String, CacheLookup>> lookups = images
-                .selectKey((key, task) -> ImageDigest.cacheKey(task.getTask().getImageSha256(), modelId),
+                .selectKey((key, task) -> CacheKey.of(task.getTask().getImageSha256(), modelId),
                         Named.as(KEY_BY_CACHE_KEY))
                 .repartition(Repartitioned.with(Serdes.String(), imageTasks).withName(IMAGES_BY_CACHE_KEY))
                 .leftJoin(cache, CacheLookup::new, Joined.with(Serdes.String(), imageTasks, features)

@@ -1,5 +1,7 @@
 package io.llavastream.topology;
 
+import io.llavastream.rules.DeadLetterReason;
+import io.llavastream.rules.PromptRule;
 import io.llavastream.schemas.Post;
 import io.llavastream.serde.AvroSerde;
 import io.llavastream.serde.SerdeException;
@@ -11,18 +13,21 @@ import org.apache.kafka.streams.processor.api.Record;
 
 /**
  * Reads {@link Topics#POSTS}: decodes a record from its raw bytes and checks it; bytes that are not Avro or carry an
- * unknown schema id, a post without images and a post with more than {@code max.images.per.post} images are
+ * unknown schema id, a post without images, a post with more than {@code max.images.per.post} images and a post
+ * whose question is over {@code max.question.chars} are
  * refused with a dead letter that keeps the original key and value bytes. The key becomes its UTF-8 string.
  * Refused posts go to {@link Topics#DEAD_LETTERS}. A registry that cannot be reached is not the record's fault: that exception propagates (the thread retries).
  */
 final class PostValidator implements Processor<byte[], byte[], String, Checked<RawPost>> {
     private final AvroSerde<Post> serde;
     private final int maxImages;
+    private final PromptRule prompts;
     private ProcessorContext<String, Checked<RawPost>> context;
 
-    PostValidator(AvroSerde<Post> serde, int maxImages) {
+    PostValidator(AvroSerde<Post> serde, int maxImages, PromptRule prompts) {
         this.serde = serde;
         this.maxImages = maxImages;
+        this.prompts = prompts;
     }
 
     @Override
@@ -52,11 +57,16 @@ final class PostValidator implements Processor<byte[], byte[], String, Checked<R
         }
         int images = post.getImages().size();
         if (images == 0) {
-            return refuse(key, value, DeadLetters.NO_IMAGES, "post " + post.getId() + " has no images");
+            return refuse(key, value, DeadLetterReason.NO_IMAGES.name(), "post " + post.getId() + " has no images");
         }
         if (images > maxImages) {
-            return refuse(key, value, DeadLetters.TOO_MANY_IMAGES, "post " + post.getId() + " has " + images
+            return refuse(key, value, DeadLetterReason.TOO_MANY_IMAGES.name(), "post " + post.getId() + " has " + images
                     + " images, more than " + PipelineConfig.MAX_IMAGES_PER_POST_CONFIG + " = " + maxImages);
+        }
+        String badQuestion = prompts.refusal(post.getQuestion());
+        if (badQuestion != null) {
+            return refuse(key, value, DeadLetterReason.QUESTION_TOO_LONG.name(), "post " + post.getId() + ": "
+                    + badQuestion);
         }
         return Checked.ok(new RawPost(post, key, value));
     }

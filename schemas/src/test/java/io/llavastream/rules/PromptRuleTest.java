@@ -1,4 +1,4 @@
-package io.llavastream.topology;
+package io.llavastream.rules;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,7 +7,7 @@ import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
 import org.junit.jupiter.api.Test;
 
-class SourcePromptsTest {
+class PromptRuleTest {
     @Test
     void parsesEntriesWithEscapes() {
         assertThat(SourcePrompts.parse("re-forum=USER: <image>\\nDescribe the code\\; briefly. ASSISTANT:; "
@@ -23,16 +23,24 @@ class SourcePromptsTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("\"oops\"");
         assertThatThrownBy(() -> SourcePrompts.parse("noimage=describe it"))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("noimage").hasMessageContaining("<image>");
-        assertThatThrownBy(() -> new PipelineConfig(Map.of(PipelineConfig.VISION_MODEL_ID_CONFIG, "m",
-                PipelineConfig.SOURCE_PROMPTS_CONFIG, "x=<image><image>"))).isInstanceOf(ConfigException.class)
+        assertThatThrownBy(() -> SourcePrompts.parse("x=<image><image>")).isInstanceOf(ConfigException.class)
                 .hasMessageContaining("\"x\"");
     }
 
     @Test
     void questionThenSourceThenDefault() {
-        Map<String, String> bySource = Map.of("re", "R <image>");
-        assertThat(Prompts.forPost("why?", "re", bySource, "D <image>")).isEqualTo("USER: <image>\nwhy? ASSISTANT:");
-        assertThat(Prompts.forPost(null, "re", bySource, "D <image>")).isEqualTo("R <image>");
-        assertThat(Prompts.forPost(" ", "other", bySource, "D <image>")).isEqualTo("D <image>");
+        PromptRule rule = new PromptRule("D <image>", Map.of("re", "R <image>"), 10);
+        assertThat(rule.prompt("why?", "re")).isEqualTo("USER: <image>\nwhy? ASSISTANT:");
+        assertThat(rule.prompt(null, "re")).isEqualTo("R <image>");
+        assertThat(rule.prompt(" ", "re")).as("a blank question is no question").isEqualTo("R <image>");
+        assertThat(rule.prompt(" ", "other")).isEqualTo("D <image>");
+    }
+
+    @Test
+    void questionOverTheCapIsRefusedWithItsLength() {
+        PromptRule rule = new PromptRule("D <image>", Map.of(), 10);
+        assertThat(rule.refusal("0123456789")).isNull();
+        assertThat(rule.refusal(null)).isNull();
+        assertThat(rule.refusal("01234567890")).contains("11 chars").contains("max.question.chars = 10");
     }
 }

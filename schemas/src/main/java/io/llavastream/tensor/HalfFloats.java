@@ -1,4 +1,4 @@
-package io.llavastream.worker;
+package io.llavastream.tensor;
 
 /**
  * IEEE 754 binary16 (FP16) and bfloat16 (BF16) bit patterns to and from float, rounding to nearest even as

@@ -1,4 +1,4 @@
-package io.llavastream.worker;
+package io.llavastream.tensor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.llavastream.worker;
+package io.llavastream.tensor;
 
 import io.llavastream.schemas.DType;
 import io.llavastream.schemas.Tensor;

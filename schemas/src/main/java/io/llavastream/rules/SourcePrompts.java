@@ -1,4 +1,4 @@
-package io.llavastream.topology;
+package io.llavastream.rules;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -6,16 +6,19 @@ import java.util.Map;
 import org.apache.kafka.common.config.ConfigException;
 
 /**
- * Parses {@value PipelineConfig#SOURCE_PROMPTS_CONFIG}: {@code source=template;source=template}. In the whole value
+ * Parses the {@value #CONFIG} setting: {@code source=template;source=template}. In the whole value
  * {@code \n} is a newline, {@code \;} a literal ';' and {@code \\} a backslash; the source ends at the entry's first
  * '=' and is trimmed; empty entries are skipped. Each template must contain {@code <image>} exactly once.
  */
-final class SourcePrompts {
+public final class SourcePrompts {
+    /** The setting's name, as the topology and replay declare it. */
+    public static final String CONFIG = "source.prompts";
+
     private SourcePrompts() {
     }
 
     /** source to template, in the value's order; a {@link ConfigException} naming the bad entry otherwise. */
-    static Map<String, String> parse(String value) {
+    public static Map<String, String> parse(String value) {
         Map<String, String> out = new LinkedHashMap<>();
         if (value == null) {
             return out;
@@ -49,20 +52,19 @@ final class SourcePrompts {
         }
         int eq = e.indexOf('=');
         if (eq <= 0 || e.substring(0, eq).isBlank()) {
-            throw new ConfigException(PipelineConfig.SOURCE_PROMPTS_CONFIG, whole,
+            throw new ConfigException(CONFIG, whole,
                     "entry \"" + e + "\" is not source=template");
         }
         String source = e.substring(0, eq).strip();
         String template = e.substring(eq + 1);
         if (out.containsKey(source)) {
-            throw new ConfigException(PipelineConfig.SOURCE_PROMPTS_CONFIG, whole,
+            throw new ConfigException(CONFIG, whole,
                     "source \"" + source + "\" is given twice");
         }
         try {
-            PipelineConfig.requireOnePlaceholder(PipelineConfig.SOURCE_PROMPTS_CONFIG, template);
-        } catch (ConfigException bad) {
-            throw new ConfigException(PipelineConfig.SOURCE_PROMPTS_CONFIG, whole, "template of source \"" + source
-                    + "\" (\"" + template + "\") must contain " + PipelineConfig.IMAGE_PLACEHOLDER + " exactly once");
+            PromptRule.requireOnePlaceholder("template of source \"" + source + "\"", template);
+        } catch (IllegalArgumentException bad) {
+            throw new ConfigException(CONFIG, whole, bad.getMessage());
         }
         out.put(source, template);
     }
