@@ -3,10 +3,12 @@ package io.llavastream.cli;
 import io.llavastream.kafka.EmbeddedKafkaBroker;
 import io.llavastream.serde.InMemorySchemaRegistry;
 import io.llavastream.serde.SchemaRegistryServer;
+import io.llavastream.status.ProcessStatus;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -31,6 +33,8 @@ final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--registry-port", defaultValue = "8081",
             description = "Port of the schema registry on 127.0.0.1; -1 runs none (default ${DEFAULT-VALUE}).")
     int registryPort;
+    @Mixin
+    StatusOptions status;
     @Spec
     CommandSpec spec;
 
@@ -59,7 +63,8 @@ final class BrokerCommand implements Callable<Integer> {
                 registry == null ? "not started" : "at " + registry.url());
         spec.commandLine().getOut().println(broker.bootstrapServers());
         spec.commandLine().getOut().flush();
-        try {
+        try (AutoCloseable statusFile = status.start(() -> ProcessStatus.now("broker", null, null, "RUNNING",
+                ProcessStatus.Counts.NONE, java.util.Map.of()))) {
             stopRequested.await();
         } finally {
             broker.close();

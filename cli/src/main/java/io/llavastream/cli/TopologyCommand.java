@@ -1,5 +1,7 @@
 package io.llavastream.cli;
 
+import io.llavastream.status.ConsumedPositions;
+import io.llavastream.status.ProcessStatus;
 import io.llavastream.topology.PipelineConfig;
 import io.llavastream.topology.PipelineTopologyApp;
 import io.llavastream.topology.VisionCacheStats;
@@ -30,6 +32,8 @@ final class TopologyCommand implements Callable<Integer> {
     KafkaOptions kafka;
     @Mixin
     RegistryOptions registry;
+    @Mixin
+    StatusOptions status;
     @Option(names = "--vision-model-id", required = true, paramLabel = "ID", description = "The vision tower id "
             + "the vision workers write into the cache (vision.model.id), e.g. llava-stream/demo-v1.")
     String visionModelId;
@@ -58,15 +62,27 @@ final class TopologyCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }
         var client = kafka.load();
-        PipelineTopologyApp app = PipelineTopologyApp.start(client.bootstrapServers(), client.properties(), config,
+        java.util.Properties clientProperties = client.properties();
+        status.addInterceptor(clientProperties, "main.consumer.interceptor.classes");
+        PipelineTopologyApp app = PipelineTopologyApp.start(client.bootstrapServers(), clientProperties, config,
                 registry.connect());
+        try (AutoCloseable statusFile = status.start(() -> ProcessStatus.now("topology", "topology",
+                (String) client.common().get("group.instance.id"), app.state().name(), ProcessStatus.Counts.NONE,
+                ConsumedPositions.snapshot()))) {
+            return runUntilStopped(app, config, client.bootstrapServers());
+        }
+    }
+
+    /** Waits for Ctrl-C (0) or for the Streams instance to stop on its own (1). */
+    private int runUntilStopped(PipelineTopologyApp app, PipelineConfig config, String bootstrapServers)
+            throws InterruptedException {
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             stop(app);
             stopped.countDown();
         }, "topology-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        System.err.println("topology " + config.applicationId() + " started against " + client.bootstrapServers()
+        System.err.println("topology " + config.applicationId() + " started against " + bootstrapServers
                 + "; Ctrl-C to stop");
         while (!stopped.await(1, TimeUnit.SECONDS)) {
             KafkaStreams.State s = app.state();

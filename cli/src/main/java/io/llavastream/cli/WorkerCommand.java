@@ -4,6 +4,8 @@ import io.llavastream.model.EngineOptions;
 import io.llavastream.model.LlavaModel;
 import io.llavastream.model.ModelDirectory;
 import io.llavastream.serde.SchemaRegistry;
+import io.llavastream.status.ConsumedPositions;
+import io.llavastream.status.ProcessStatus;
 import io.llavastream.worker.Worker;
 import io.llavastream.worker.WorkerConfig;
 import io.llavastream.worker.Workers;
@@ -33,6 +35,8 @@ final class WorkerCommand implements java.util.concurrent.Callable<Integer> {
     RegistryOptions registryOptions;
     @Mixin
     ModelOptions modelOptions;
+    @Mixin
+    StatusOptions status;
     @Option(names = "--max-batch", defaultValue = "8", description = "Most records per compute call "
             + "(default ${DEFAULT-VALUE}).")
     int maxBatch;
@@ -90,13 +94,26 @@ final class WorkerCommand implements java.util.concurrent.Callable<Integer> {
         ProgressLine line = new ProgressLine(stage, runtime.stats());
         progress.scheduleAtFixedRate(line::print, progressSeconds, progressSeconds, TimeUnit.SECONDS);
         System.err.println(stage + ": running (group " + groupIdOrDefault() + "); Ctrl-C stops");
-        try {
+        try (AutoCloseable statusFile = status.start(() -> statusNow(runtime.stats()))) {
             runtime.run();
+        } catch (Exception e) {
+            throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
         } finally {
             progress.shutdownNow();
             line.print();
             done.countDown();
         }
+    }
+
+    /** The --status-file contents: the runtime's counts and the consumer's positions. */
+    private ProcessStatus statusNow(WorkerStats stats) {
+        WorkerStats.Snapshot s = stats.snapshot();
+        // INTEGRATION(h2): in_flight is null until WorkerStats counts the records read and not yet committed;
+        // pass that count here (the chaos test reads it beside the positions).
+        Long inFlight = null;
+        return ProcessStatus.now("worker", stage, instanceId, "RUNNING",
+                new ProcessStatus.Counts(s.records(), s.outputs(), s.deadLetters(), s.aborts(), inFlight),
+                ConsumedPositions.snapshot());
     }
 
     private WorkerConfig checkedConfig() throws IOException {
@@ -118,6 +135,7 @@ final class WorkerCommand implements java.util.concurrent.Callable<Integer> {
         putIfSet(p, WorkerConfig.GROUP_ID, groupId);
         putIfSet(p, WorkerConfig.INSTANCE_ID, instanceId);
         putIfSet(p, WorkerConfig.SCHEMA_REGISTRY_URL, registryOptions.url);
+        status.addInterceptor(p, "interceptor.classes");
         return p;
     }
 
