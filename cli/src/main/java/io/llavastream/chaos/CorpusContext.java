@@ -21,8 +21,11 @@ import org.apache.avro.specific.SpecificRecord;
 final class CorpusContext {
     /** A schema id that no registry hands out in a test or a demo. */
     static final int UNREGISTERED_ID = 987_654;
-    /** Near Avro's and Java's 2^31 limit: an array or map count, or a string or bytes length. */
-    static final long NEAR_2_31 = Integer.MAX_VALUE - 1L;
+    /**
+     * An array or map count, or a string or bytes length, just under 2^31 and under Avro's own collection and
+     * string caps (2^31 - 9, the largest Java array), so that a reader without caps of its own tries to allocate it.
+     */
+    static final long NEAR_2_31 = Integer.MAX_VALUE - 15L;
 
     private final SchemaRegistry registry;
     private final ModelFacts model;

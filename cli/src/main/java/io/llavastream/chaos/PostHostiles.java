@@ -68,21 +68,21 @@ final class PostHostiles {
 
     private void avroBombs() {
         add("images-count-bomb", null, postPrefix("images-count-bomb").length(NEAR_2_31).string("image/png").bytes(),
-                deadLetter(AVRO_LIMIT), "images array count 2^31-2, then one item's first field");
+                deadLetter(AVRO_LIMIT), "images array count 2^31-16, then one item's first field");
         add("images-count-beyond-int", null, postPrefix("images-count-beyond-int").length(1L << 40)
                 .string("image/png").bytes(), deadLetter(AVRO_LIMIT), "images array count 2^40");
         add("images-negative-block-count", null, postPrefix("images-negative-block-count").length(-NEAR_2_31)
                 .length(64).string("image/png").bytes(), deadLetter(AVRO_LIMIT),
-                "images array block count -(2^31-2) with a block size of 64 bytes (Avro's sized-block form)");
+                "images array block count -(2^31-16) with a block size of 64 bytes (Avro's sized-block form)");
         byte[] png = c.freshPng();
         add("attributes-map-bomb", null, postPrefix("attributes-map-bomb").length(1).string("image/png")
                 .length(png.length).raw(png).union(0).length(0).union(0).length(NEAR_2_31).string("k").bytes(),
-                deadLetter(AVRO_LIMIT), "a valid post up to attributes, a map count of 2^31-2");
+                deadLetter(AVRO_LIMIT), "a valid post up to attributes, a map count of 2^31-16");
         add("id-string-length-bomb", null, AvroPrefix.header(c.schemaId(Topics.POSTS)).length(NEAR_2_31 - 1)
-                .raw(utf8("hostile")).bytes(), deadLetter(AVRO_LIMIT), "post id string length 2^31-3");
+                .raw(utf8("hostile")).bytes(), deadLetter(AVRO_LIMIT), "post id string length 2^31-17");
         add("image-bytes-length-bomb", null, postPrefix("image-bytes-length-bomb").length(1).string("image/png")
                 .length(NEAR_2_31 - 1).raw(ImageBombs.PNG_SIGNATURE).bytes(), deadLetter(AVRO_LIMIT),
-                "image data bytes length 2^31-3");
+                "image data bytes length 2^31-17");
     }
 
     private void refusedByRules() {

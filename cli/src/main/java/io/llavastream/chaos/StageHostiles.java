@@ -62,7 +62,7 @@ final class StageHostiles {
         add(t, "image-bytes-length-bomb", AvroPrefix.header(c.schemaId(t))
                 .record(c.task(c.postId("vr-image-bytes-length-bomb"), "0".repeat(64))).string("image/png")
                 .length(NEAR_2_31 - 1).raw(ImageBombs.PNG_SIGNATURE).bytes(), AVRO_LIMIT, "vision",
-                "image bytes length 2^31-3");
+                "image bytes length 2^31-17");
         add(t, "schema-id-of-post", c.encode(Topics.POSTS, PngPosts.of(c.postId("vr-post"), "chaos", png)),
                 NOT_AVRO, "vision", "a valid Post, with the Post schema's id, on vision-requests");
     }
@@ -90,7 +90,7 @@ final class StageHostiles {
         add(t, "shape-count-bomb", AvroPrefix.header(c.schemaId(t))
                 .record(c.task(c.postId("mr-shape-count-bomb"), "0".repeat(64))).string("0".repeat(64))
                 .string(m.visionModelId()).intValue(DType.FP32.ordinal()).length(NEAR_2_31).intValue(8).bytes(),
-                AVRO_LIMIT, "merge", "patch_features shape array count 2^31-2");
+                AVRO_LIMIT, "merge", "patch_features shape array count 2^31-16");
         add(t, "unknown-schema-id", AvroPrefix.header(UNREGISTERED_ID).raw(utf8("anything")).bytes(),
                 UNKNOWN_SCHEMA_ID, "merge", "schema id " + UNREGISTERED_ID + ", which the registry does not know");
     }
@@ -111,7 +111,7 @@ final class StageHostiles {
                 BAD_TENSOR, "decode", "inputs_embeds FP32 [80, " + m.hiddenSize() + "] with 12 bytes of data");
         add(t, "input-ids-count-bomb", AvroPrefix.header(c.schemaId(t))
                 .record(c.task(c.postId("dr-input-ids-count-bomb"), "0".repeat(64))).length(NEAR_2_31).longValue(1)
-                .bytes(), AVRO_LIMIT, "decode", "input_ids array count 2^31-2");
+                .bytes(), AVRO_LIMIT, "decode", "input_ids array count 2^31-16");
         add(t, "near-record-limit-not-avro", nearLimit, NOT_AVRO, "decode",
                 "16 MiB - 256 KiB of '#': not Avro, and too large for a dead letter to carry whole");
         out.add(new HostileRecord("decode-requests/null-key-not-avro", t.name(), null, utf8("no key, no avro"),

@@ -43,7 +43,7 @@ final class TopologyHostiles {
         add(topic, "answers/not-avro", utf8("done!"), deadLetter(NOT_AVRO), "text instead of Avro");
         add(topic, "answers/token-ids-count-bomb", AvroPrefix.header(c.schemaId(Topics.ANSWERS))
                 .record(c.task(c.postId("answers-token-ids-count-bomb"), "0".repeat(64))).string("a caption")
-                .length(NEAR_2_31).longValue(7).bytes(), deadLetter(AVRO_LIMIT), "token_ids array count 2^31-2");
+                .length(NEAR_2_31).longValue(7).bytes(), deadLetter(AVRO_LIMIT), "token_ids array count 2^31-16");
         add(topic, "answers/schema-id-of-post", c.encode(Topics.POSTS, PngPosts.of(c.postId("answers-post"), "chaos",
                 c.freshPng())), deadLetter(NOT_AVRO), "a valid Post, with the Post schema's id, on answers");
     }
@@ -60,7 +60,7 @@ final class TopologyHostiles {
                 + ", which the registry does not know");
         addKeyed(topic, "vision-features/sha-string-length-bomb", key, AvroPrefix.header(
                 c.schemaId(Topics.VISION_FEATURES)).length(NEAR_2_31 - 1).raw(utf8("abc")).bytes(),
-                deadLetter(AVRO_LIMIT), "image_sha256 string length 2^31-3");
+                deadLetter(AVRO_LIMIT), "image_sha256 string length 2^31-17");
     }
 
     private void repartitionTopics() {
