@@ -1,0 +1,39 @@
+package io.llavastream.chaos;
+
+import io.llavastream.topics.Topics;
+import java.util.List;
+
+/** The consumer group of a pipeline process and the topics it consumes. */
+final class Groups {
+    /** The topology's application id (its group, and the prefix of its transactional ids and internal topics). */
+    static final String TOPOLOGY = "llava-topology";
+
+    private Groups() {
+    }
+
+    static String of(ManagedProcess p) {
+        return p.isWorker() ? "llava-" + p.stage() : TOPOLOGY;
+    }
+
+    /** A worker's input topic; for the topology, null (every topic its group has committed). */
+    static String inputTopic(ManagedProcess p) {
+        if (!p.isWorker()) {
+            return null;
+        }
+        return switch (p.stage()) {
+            case "vision" -> Topics.VISION_REQUESTS.name();
+            case "merge" -> Topics.MERGE_REQUESTS.name();
+            case "decode" -> Topics.DECODE_REQUESTS.name();
+            default -> throw new IllegalArgumentException("no such stage: " + p.stage());
+        };
+    }
+
+    /** Whether transactional id {@code id} belongs to {@code p}: a worker's ends with its instance id. */
+    static boolean ownsTransaction(ManagedProcess p, String id) {
+        return p.isWorker() ? id.endsWith("-" + p.instanceId()) : id.startsWith(TOPOLOGY + "-");
+    }
+
+    static List<String> workerGroups() {
+        return List.of("llava-vision", "llava-merge", "llava-decode");
+    }
+}
