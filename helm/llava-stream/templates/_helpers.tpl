@@ -91,3 +91,18 @@ securityContext:
   {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end }}
+
+{{/*
+Stable identity of a topology or worker pod: its StatefulSet pod name (downward API), which survives restarts,
+as group.instance.id (static membership: a restarted pod rejoins with its partitions, no rebalance). Workers also
+pass it as --instance-id, their transactional id, so a restarted pod fences its dead self's open transaction at
+once instead of read_committed readers waiting for the transaction timeout.
+*/}}
+{{- define "llava-stream.stableIdentity" -}}
+- name: POD_NAME
+  valueFrom:
+    fieldRef:
+      fieldPath: metadata.name
+- name: LLAVA_KAFKA_GROUP_INSTANCE_ID
+  value: $(POD_NAME)
+{{- end }}

@@ -30,9 +30,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Lints the Helm chart in strict mode and renders it for the default and the GPU values with helm-java (Helm as a
- * native library), then checks the rendered objects: a Deployment per role, each stage's KEDA ScaledObject and its
- * kafka lag trigger, GPU requests, PodDisruptionBudgets and the topics Job; and validates them against the
- * Kubernetes schemas (tools/k8s-validate, kubernetes-models on node).
+ * native library), then checks the rendered objects: a StatefulSet per role whose pods pass their stable pod name as
+ * their instance id (static membership, transactional ids), the topology's state volume, each stage's KEDA
+ * ScaledObject and its kafka lag trigger, GPU requests, PodDisruptionBudgets and the topics Job; and validates them
+ * against the Kubernetes schemas (tools/k8s-validate, kubernetes-models on node).
  */
 class HelmChartTest {
 
@@ -46,6 +47,7 @@ class HelmChartTest {
     static final Map<String, String> STAGE_TOPICS = Map.of(
             "vision", "llava.vision-requests", "merge", "llava.merge-requests", "decode", "llava.decode-requests");
     static final Set<String> GPU_STAGES = Set.of("vision", "decode");
+    static final String STATE_DIR = "/var/lib/llava-stream/state";
     static final ObjectMapper YAML = new YAMLMapper();
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -71,7 +73,7 @@ class HelmChartTest {
         List<JsonNode> objects = render(null);
         checkCommon(objects);
         for (String stage : STAGE_TOPICS.keySet()) {
-            JsonNode c = container(deployment(objects, stage));
+            JsonNode c = container(workload(objects, stage));
             assertThat(c.path("resources").path("requests").has("nvidia.com/gpu")).as(stage).isFalse();
             assertThat(c.path("resources").path("limits").has("nvidia.com/gpu")).as(stage).isFalse();
             assertThat(env(c, "LLAVA_ENGINE")).as(stage).isEqualTo("cpu");
@@ -87,8 +89,8 @@ class HelmChartTest {
         List<JsonNode> objects = render(GPU_VALUES);
         checkCommon(objects);
         for (String stage : STAGE_TOPICS.keySet()) {
-            JsonNode pod = deployment(objects, stage).path("spec").path("template").path("spec");
-            JsonNode c = container(deployment(objects, stage));
+            JsonNode pod = workload(objects, stage).path("spec").path("template").path("spec");
+            JsonNode c = container(workload(objects, stage));
             boolean gpu = GPU_STAGES.contains(stage);
             assertThat(c.path("resources").path("limits").path("nvidia.com/gpu").asInt(0)).as(stage).isEqualTo(gpu ? 1 : 0);
             assertThat(c.path("resources").path("requests").path("nvidia.com/gpu").asInt(0)).as(stage).isEqualTo(gpu ? 1 : 0);
@@ -108,15 +110,19 @@ class HelmChartTest {
                 .set("stages.vision.maxReplicas", 12).set("model.source", "image").call());
         JsonNode so = byKindAndName(objects, "ScaledObject", PREFIX + "vision");
         assertThat(so.path("spec").path("maxReplicaCount").asInt()).isEqualTo(6);
-        JsonNode pod = deployment(objects, "decode").path("spec").path("template").path("spec");
+        JsonNode pod = workload(objects, "decode").path("spec").path("template").path("spec");
         assertThat(pod.path("initContainers").get(0).path("image").asText()).isEqualTo("llava-stream-model:latest");
-        assertThat(args(container(deployment(objects, "decode")))).containsSequence("--model", "/models");
+        assertThat(args(container(workload(objects, "decode")))).containsSequence("--model", "/models");
 
         objects = parse(new Helm(CHART).template().withName(RELEASE).withKubeVersion(KUBE_VERSION)
                 .set("model.source", "volume").set("model.volume.claimName", "llava-model").set("model.subPath", "llava-1.5-7b")
-                .set("autoscaling.enabled", false).call());
+                .set("autoscaling.enabled", false).set("topology.persistence.enabled", false).call());
         assertThat(objects.stream().filter(o -> o.path("kind").asText().equals("ScaledObject"))).isEmpty();
-        JsonNode d = deployment(objects, "merge");
+        JsonNode topology = workload(objects, "topology");
+        assertThat(topology.path("spec").has("volumeClaimTemplates")).isFalse();
+        assertThat(topology.path("spec").path("template").path("spec").path("volumes").toString())
+                .contains("{\"name\":\"state\",\"emptyDir\":{}}");
+        JsonNode d = workload(objects, "merge");
         assertThat(d.path("spec").path("replicas").asInt()).isEqualTo(1);
         assertThat(d.path("spec").path("template").path("spec").path("volumes").toString()).contains("\"claimName\":\"llava-model\"");
         assertThat(args(container(d))).containsSequence("--model", "/models/llava-1.5-7b");
@@ -124,12 +130,18 @@ class HelmChartTest {
     }
 
     private static void checkCommon(List<JsonNode> objects) {
-        JsonNode topology = deployment(objects, "topology");
+        JsonNode topology = workload(objects, "topology");
         List<String> targs = args(container(topology));
         assertThat(targs).startsWith("topology").containsSequence("--vision-model-id", "llava-stream/demo-v1")
                 .containsSequence("--bootstrap-servers", "kafka:9092")
                 .containsSequence("--schema-registry-url", "http://schema-registry:8081")
-                .containsSequence("--client-config", "/etc/llava-stream/kafka/client.properties");
+                .containsSequence("--client-config", "/etc/llava-stream/kafka/client.properties")
+                .containsSequence("--set", "state.dir=" + STATE_DIR);
+        checkStableIdentity(objects, "topology");
+        assertThat(topology.path("spec").path("volumeClaimTemplates").get(0).path("metadata").path("name").asText())
+                .isEqualTo("state");
+        assertThat(container(topology).path("volumeMounts").toString())
+                .contains("\"name\":\"state\",\"mountPath\":\"" + STATE_DIR + "\"");
         int partitionsOf;
         // helm template leaves hooks out: the topics Job, a post-install/pre-upgrade hook, shows with topics.hook=false.
         assertThat(objects.stream().filter(o -> o.path("kind").asText().equals("Job"))).isEmpty();
@@ -145,9 +157,11 @@ class HelmChartTest {
         for (String stage : STAGE_TOPICS.keySet()) {
             String topic = STAGE_TOPICS.get(stage);
             assertThat(script).contains("--topic " + topic + " --partitions 6 ");
-            JsonNode d = deployment(objects, stage);
+            JsonNode d = workload(objects, stage);
             JsonNode c = container(d);
-            assertThat(args(c)).startsWith("worker", "--stage", stage).contains("--client-config");
+            assertThat(args(c)).startsWith("worker", "--stage", stage).contains("--client-config")
+                    .containsSequence("--instance-id", "$(POD_NAME)");
+            checkStableIdentity(objects, stage);
             assertThat(c.path("startupProbe").path("failureThreshold").asInt()
                     * c.path("startupProbe").path("periodSeconds").asInt()).as(stage).isGreaterThanOrEqualTo(180);
 
@@ -155,6 +169,7 @@ class HelmChartTest {
             assertThat(so.path("apiVersion").asText()).isEqualTo("keda.sh/v1alpha1");
             JsonNode spec = so.path("spec");
             assertThat(spec.path("scaleTargetRef").path("name").asText()).isEqualTo(PREFIX + stage);
+            assertThat(spec.path("scaleTargetRef").path("kind").asText()).isEqualTo("StatefulSet");
             partitionsOf = 6;
             assertThat(spec.path("maxReplicaCount").asInt()).as(stage).isBetween(1, partitionsOf);
             assertThat(spec.path("minReplicaCount").asInt()).as(stage).isLessThanOrEqualTo(spec.path("maxReplicaCount").asInt());
@@ -177,6 +192,25 @@ class HelmChartTest {
         }
         byKindAndName(objects, "PodDisruptionBudget", PREFIX + "topology");
         byKindAndName(objects, "Secret", PREFIX + "kafka-client");
+    }
+
+    /**
+     * The role's pods are a StatefulSet's (ordinal names that survive restarts) with a headless Service, and pass
+     * their pod name (downward API) as group.instance.id: static membership, so that a restarted pod rejoins with
+     * its partitions at once.
+     */
+    private static void checkStableIdentity(List<JsonNode> objects, String role) {
+        JsonNode set = workload(objects, role);
+        assertThat(set.path("spec").path("serviceName").asText()).as(role).isEqualTo(PREFIX + role);
+        assertThat(byKindAndName(objects, "Service", PREFIX + role).path("spec").path("clusterIP").asText())
+                .as(role).isEqualTo("None");
+        JsonNode c = container(set);
+        JsonNode podName = envVar(c, "POD_NAME");
+        assertThat(podName.path("valueFrom").path("fieldRef").path("fieldPath").asText()).as(role)
+                .isEqualTo("metadata.name");
+        assertThat(env(c, "LLAVA_KAFKA_GROUP_INSTANCE_ID")).as(role).isEqualTo("$(POD_NAME)");
+        // Kubernetes expands $(POD_NAME) only from variables defined earlier in the list
+        assertThat(envIndex(c, "POD_NAME")).as(role).isLessThan(envIndex(c, "LLAVA_KAFKA_GROUP_INSTANCE_ID"));
     }
 
     // --- rendering and parsing
@@ -217,8 +251,9 @@ class HelmChartTest {
                 .findFirst().orElseThrow(() -> new AssertionError("no " + kind + " " + name));
     }
 
-    static JsonNode deployment(List<JsonNode> objects, String role) {
-        return byKindAndName(objects, "Deployment", PREFIX + role);
+    /** The role's StatefulSet: every role runs as one, for its pods' stable names. */
+    static JsonNode workload(List<JsonNode> objects, String role) {
+        return byKindAndName(objects, "StatefulSet", PREFIX + role);
     }
 
     static JsonNode container(JsonNode workload) {
@@ -231,6 +266,26 @@ class HelmChartTest {
         List<String> out = new ArrayList<>();
         container.path("args").forEach(a -> out.add(a.asText()));
         return out;
+    }
+
+    static JsonNode envVar(JsonNode container, String name) {
+        for (JsonNode e : container.path("env")) {
+            if (e.path("name").asText().equals(name)) {
+                return e;
+            }
+        }
+        throw new AssertionError("no env var " + name + " in " + container.path("env"));
+    }
+
+    static int envIndex(JsonNode container, String name) {
+        int i = 0;
+        for (JsonNode e : container.path("env")) {
+            if (e.path("name").asText().equals(name)) {
+                return i;
+            }
+            i++;
+        }
+        return -1;
     }
 
     static String env(JsonNode container, String name) {
