@@ -61,6 +61,10 @@ final class ChaosReports {
                     + " posts sent after the hostile records were captioned");
         }
         for (KillRecord k : r.kills()) {
+            if (k.note() != null) {
+                f.add("kill " + k.index() + " (" + k.target() + ") not done: " + k.note());
+                continue;
+            }
             if (!k.inFlight()) {
                 f.add("kill " + k.index() + " (" + k.target() + ") did not land while it had work in flight");
             }

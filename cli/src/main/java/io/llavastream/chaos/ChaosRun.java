@@ -93,6 +93,11 @@ public final class ChaosRun {
 
     private void kill(int k) throws InterruptedException {
         ManagedProcess target = pickTarget(k);
+        if (!target.alive()) {  // it died on its own: that is the finding; it is not restarted
+            kills.add(KillRecord.notDone(kills.size() + 1, target.name(), "it had exited on its own before"));
+            log.accept("kill " + kills.size() + "/" + o.kills() + ": " + target.name() + " had exited on its own");
+            return;
+        }
         KillRecord r = new KillProbe(probe).kill(kills.size() + 1, target, o.killPatience());
         target.start();
         long restartMs = awaitRunning(target, Duration.ofMinutes(3));
@@ -111,7 +116,9 @@ public final class ChaosRun {
         }
         List<ManagedProcess> candidates = pipeline.workers().stream()
                 .filter(p -> target == null || p.stage().equals(target)).toList();
-        return candidates.get(random.nextInt(candidates.size()));
+        List<ManagedProcess> alive = candidates.stream().filter(ManagedProcess::alive).toList();
+        List<ManagedProcess> pool = alive.isEmpty() ? candidates : alive;
+        return pool.get(random.nextInt(pool.size()));
     }
 
     private void restartBroker() throws InterruptedException {

@@ -51,7 +51,7 @@ final class KillProbe {
         ProcessStatus s = before.status;
         return new KillRecord(index, p.name(), pid, killedAt, s == null ? null : s.inFlight(),
                 s == null ? -1 : killedAt - s.writtenAt(), readNotCommitted, open, sum(committed), sum(logEnd), parts,
-                readNotCommitted > 0 || "ONGOING".equals(open), -1);
+                readNotCommitted > 0 || "ONGOING".equals(open), -1, null);
     }
 
     /** What the process held at its last fresh status: the status, its partitions, its positions. */

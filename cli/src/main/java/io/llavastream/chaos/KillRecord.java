@@ -22,16 +22,23 @@ import java.util.Map;
  *                           log end
  * @param inFlight           readNotCommitted &gt; 0 or an ONGOING transaction
  * @param restartMs          from the kill until the restarted process was running again, ms (-1 if it was not)
+ * @param note               why the kill was not done (its target had died on its own), else null
  */
 public record KillRecord(int index, String target, long pid, long killedAt, Long statusInFlight, long statusAgeMs,
                          long readNotCommitted, String openTransaction, long committed, long logEnd,
-                         Map<String, PartitionOffsets> partitions, boolean inFlight, long restartMs) {
+                         Map<String, PartitionOffsets> partitions, boolean inFlight, long restartMs, String note) {
     /** One partition at a kill: the dead process's position, the group's committed offset after, the log end. */
     public record PartitionOffsets(long position, long committed, long logEnd) {
     }
 
+    /** A kill that could not be done, and {@code why}. */
+    static KillRecord notDone(int index, String target, String why) {
+        return new KillRecord(index, target, -1, System.currentTimeMillis(), null, -1, 0, null, 0, 0, Map.of(), false,
+                -1, why);
+    }
+
     KillRecord withRestartMs(long ms) {
         return new KillRecord(index, target, pid, killedAt, statusInFlight, statusAgeMs, readNotCommitted,
-                openTransaction, committed, logEnd, partitions, inFlight, ms);
+                openTransaction, committed, logEnd, partitions, inFlight, ms, note);
     }
 }
