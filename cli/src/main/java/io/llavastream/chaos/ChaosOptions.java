@@ -48,11 +48,17 @@ public record ChaosOptions(int posts, int kills, List<String> killTargets, int b
     /** The full size of the acceptance criteria: 1,000 posts, 10 kills, 1 broker restart, the hostile corpus. */
     public static ChaosOptions fullSize(Path workDir, Path modelDir) {
         return new ChaosOptions(1000, 10, List.of(), 1, Duration.ZERO, true, 2, 2026, Duration.ofMinutes(15),
-                Duration.ofSeconds(180), 0, workDir, modelDir, "1g", 100, List.of());
+                Duration.ofSeconds(180), 0, workDir, modelDir, "1g", 20, List.of());
     }
 
     public boolean separateRegistry() {
         return !registryOutage.isZero();
+    }
+
+    public ChaosOptions withoutOutage() {
+        return new ChaosOptions(posts, kills, killTargets, brokerRestarts, Duration.ZERO, hostile, workersPerStage,
+                seed, completionTimeout, killPatience, postIntervalMs, workDir, modelDir, heap, statusIntervalMs,
+                jvmOptions);
     }
 
     public ChaosOptions withPosts(int n) {

@@ -3,92 +3,113 @@ package io.llavastream.chaos;
 import io.llavastream.status.ProcessStatus;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import org.apache.kafka.clients.admin.TransactionDescription;
+import org.apache.kafka.clients.admin.TransactionState;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * Kills a process with SIGKILL at a moment it has work in flight, and proves it afterwards.
+ * Kills a process with SIGKILL at a moment it has work in flight, and proves it.
  *
- * <p>Before: waits for a fresh status file whose consumer positions are ahead of the group's committed offsets on
- * the partitions the process holds (it has read records it has not committed), then kills at once. After: waits
- * until the dead process's transaction is no longer being committed or aborted (a commit already on its way would
- * still move the committed offsets), then compares. The kill landed in flight when the dead process had read past
- * what its group committed, or left a transaction ONGOING (outputs written, never committed).
+ * <p>It watches the process until it looks busy (the newest status file shows positions beyond its group's
+ * committed offsets on the partitions it holds, or, for the topology, which commits every 100 ms, a transaction of
+ * its own is open), then freezes it (SIGSTOP), so that nothing it does can change the evidence, and checks while it
+ * is frozen: once no transaction of the process is half-way through a commit, either the positions of its last
+ * status are beyond the group's committed offsets (it had read records it never committed) or a transaction it
+ * began is ONGOING (it had written outputs it never committed). Then SIGKILL, on the frozen process: it dies in
+ * exactly the state that was checked. When the check fails it thaws the process (SIGCONT) and watches again.
  */
 final class KillProbe {
     private final GroupProbe probe;
+    private final Map<String, List<TopicPartition>> partitions = new HashMap<>();
 
     KillProbe(GroupProbe probe) {
         this.probe = probe;
     }
 
-    /** Waits up to {@code patience} for work in flight, kills {@code p}, and returns the evidence. */
+    /** Waits up to {@code patience} for work in flight, kills {@code p} (anyway, at the end), returns the evidence. */
     KillRecord kill(int index, ManagedProcess p, Duration patience) throws InterruptedException {
         String group = Groups.of(p);
-        Evidence before = awaitInFlight(p, group, patience);
-        long pid = p.pid();
-        long killedAt = System.currentTimeMillis();
-        p.kill();
-        Map<String, TransactionDescription> txns = settledTransactions(p);
-        Map<TopicPartition, Long> committed = inputs(p, probe.committed(group));
-        before.assigned.forEach(tp -> committed.putIfAbsent(tp, 0L));
-        Map<TopicPartition, Long> logEnd = probe.logEnd(committed.keySet());
-        Map<String, KillRecord.PartitionOffsets> parts = new TreeMap<>();
-        long readNotCommitted = 0;
-        for (TopicPartition tp : before.assigned) {
-            Long position = before.positions.get(tp.toString());
-            long c = committed.getOrDefault(tp, 0L);
-            if (position != null) {
-                readNotCommitted += Math.max(0, position - c);
-                parts.put(tp.toString(), new KillRecord.PartitionOffsets(position, c, logEnd.getOrDefault(tp, -1L)));
-            }
-        }
-        String open = openTransaction(txns, killedAt);
-        ProcessStatus s = before.status;
-        return new KillRecord(index, p.name(), pid, killedAt, s == null ? null : s.inFlight(),
-                s == null ? -1 : killedAt - s.writtenAt(), readNotCommitted, open, sum(committed), sum(logEnd), parts,
-                readNotCommitted > 0 || "ONGOING".equals(open), -1, null);
-    }
-
-    /** What the process held at its last fresh status: the status, its partitions, its positions. */
-    private record Evidence(ProcessStatus status, Set<TopicPartition> assigned, Map<String, Long> positions) {
-    }
-
-    private Evidence awaitInFlight(ManagedProcess p, String group, Duration patience) throws InterruptedException {
         long deadline = System.nanoTime() + patience.toNanos();
-        long lastWritten = -1;
-        Evidence last = new Evidence(null, Set.of(), Map.of());
+        Set<TopicPartition> assigned = Set.of();
+        long assignedAt = 0;
         while (System.nanoTime() < deadline) {
-            Optional<ProcessStatus> s = p.status();
-            if (s.isEmpty() || s.get().writtenAt() == lastWritten) {
-                Thread.sleep(5);
-                continue;
-            }
-            lastWritten = s.get().writtenAt();
             try {
-                last = new Evidence(s.get(), probe.assignment(group, p.instanceId()), s.get().positions());
-                if (ahead(last, inputs(p, probe.committed(group)))) {
-                    return last;
+                if (assigned.isEmpty() || System.nanoTime() - assignedAt > 2_000_000_000L) {
+                    assigned = probe.assignment(group, p.instanceId());
+                    assignedAt = System.nanoTime();
+                }
+                if (looksBusy(p, group, assigned)) {
+                    p.freeze();
+                    KillRecord r = evidence(index, p, group, assigned);
+                    if (r.inFlight()) {
+                        p.kill();
+                        return r;
+                    }
+                    p.thaw();
                 }
             } catch (IllegalStateException e) {
-                // the group is rebalancing or the broker is busy: look again at the next status
+                assignedAt = 0;  // rebalancing, or the broker is busy: look again
+                thawQuietly(p);
             }
+            Thread.sleep(2);
         }
-        return last;
+        p.freeze();
+        KillRecord r = evidence(index, p, group, assigned);
+        p.kill();
+        return r;
     }
 
-    private static boolean ahead(Evidence e, Map<TopicPartition, Long> committed) {
-        for (TopicPartition tp : e.assigned) {
-            Long position = e.positions.get(tp.toString());
-            if (position != null && position > committed.getOrDefault(tp, 0L)) {
-                return true;
+    /** The cheap look: positions of the newest status beyond the committed offsets, or an open transaction. */
+    private boolean looksBusy(ManagedProcess p, String group, Set<TopicPartition> assigned) {
+        Map<TopicPartition, Long> committed = inputs(p, probe.committed(group));
+        Optional<ProcessStatus> s = p.status();
+        if (s.isPresent() && readNotCommitted(s.get().positions(), assigned, committed) > 0) {
+            return true;
+        }
+        return !p.isWorker() && probe.transactions(id -> Groups.ownsTransaction(p, id)).values().stream()
+                .anyMatch(t -> t.state() == TransactionState.ONGOING);
+    }
+
+    /** The evidence on a frozen process. */
+    private KillRecord evidence(int index, ManagedProcess p, String group, Set<TopicPartition> assigned)
+            throws InterruptedException {
+        long frozenAt = System.currentTimeMillis();
+        Map<String, TransactionDescription> txns = settledTransactions(p);
+        Map<TopicPartition, Long> committed = inputs(p, probe.committed(group));
+        assigned.forEach(tp -> committed.putIfAbsent(tp, 0L));
+        Map<TopicPartition, Long> logEnd = probe.logEnd(committed.keySet());
+        ProcessStatus s = p.status().orElse(null);
+        Map<String, Long> positions = s == null ? Map.of() : s.positions();
+        Map<String, KillRecord.PartitionOffsets> parts = new TreeMap<>();
+        for (TopicPartition tp : assigned) {
+            Long position = positions.get(tp.toString());
+            if (position != null) {
+                parts.put(tp.toString(), new KillRecord.PartitionOffsets(position, committed.get(tp),
+                        logEnd.getOrDefault(tp, -1L)));
             }
         }
-        return false;
+        long read = readNotCommitted(positions, assigned, committed);
+        String open = openTransaction(txns, frozenAt);
+        return new KillRecord(index, p.name(), p.pid(), frozenAt, s == null ? null : s.inFlight(),
+                s == null ? -1 : frozenAt - s.writtenAt(), read, open, sum(committed), sum(logEnd), parts,
+                read > 0 || TransactionState.ONGOING.name().equals(open), -1, null);
+    }
+
+    private static long readNotCommitted(Map<String, Long> positions, Set<TopicPartition> assigned,
+                                         Map<TopicPartition, Long> committed) {
+        long n = 0;
+        for (TopicPartition tp : assigned) {
+            Long position = positions.get(tp.toString());
+            if (position != null) {
+                n += Math.max(0, position - committed.getOrDefault(tp, 0L));
+            }
+        }
+        return n;
     }
 
     /** The process's transactions once none is half-way through a commit or an abort (at most 10 s). */
@@ -96,30 +117,25 @@ final class KillProbe {
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         Map<String, TransactionDescription> txns = Map.of();
         while (System.nanoTime() < deadline) {
-            try {
-                txns = probe.transactions(id -> Groups.ownsTransaction(p, id));
-            } catch (IllegalStateException e) {
-                Thread.sleep(100);
-                continue;
-            }
-            if (txns.values().stream().noneMatch(t -> t.state().toString().startsWith("PREPARE"))) {
+            txns = probe.transactions(id -> Groups.ownsTransaction(p, id));
+            if (txns.values().stream().noneMatch(t -> t.state().name().startsWith("PREPARE"))) {
                 return txns;
             }
-            Thread.sleep(50);
+            Thread.sleep(20);
         }
         return txns;
     }
 
-    /** "ONGOING" when a transaction of the process was open and had begun before the kill, else its state or null. */
-    private static String openTransaction(Map<String, TransactionDescription> txns, long killedAt) {
+    /** "ONGOING" when a transaction of the process began before {@code at} and is still open, else a state or null. */
+    private static String openTransaction(Map<String, TransactionDescription> txns, long at) {
         String state = null;
         for (TransactionDescription t : txns.values()) {
             boolean begunBefore = t.transactionStartTimeMs().isPresent()
-                    && t.transactionStartTimeMs().getAsLong() <= killedAt;
-            if (t.state().toString().equals("ONGOING") && begunBefore) {
-                return "ONGOING";
+                    && t.transactionStartTimeMs().getAsLong() <= at;
+            if (t.state() == TransactionState.ONGOING && begunBefore) {
+                return TransactionState.ONGOING.name();
             }
-            state = state == null ? t.state().toString() : state;
+            state = state == null ? t.state().name() : state;
         }
         return state;
     }
@@ -134,10 +150,18 @@ final class KillProbe {
             return new HashMap<>(committed);
         }
         Map<TopicPartition, Long> out = new HashMap<>();
-        for (TopicPartition tp : probe.partitions(topic)) {
+        for (TopicPartition tp : partitions.computeIfAbsent(topic, probe::partitions)) {
             out.put(tp, committed.getOrDefault(tp, 0L));
         }
         return out;
+    }
+
+    private static void thawQuietly(ManagedProcess p) throws InterruptedException {
+        try {
+            p.thaw();
+        } catch (IllegalStateException e) {
+            // it was not frozen, or it is gone
+        }
     }
 
     private static long sum(Map<TopicPartition, Long> m) {

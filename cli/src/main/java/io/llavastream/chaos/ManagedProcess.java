@@ -65,10 +65,38 @@ public final class ManagedProcess {
         kills++;
     }
 
+    /** SIGSTOP: the process stops where it is (no thread runs, nothing is sent) until {@link #thaw}. */
+    void freeze() throws InterruptedException {
+        signal("STOP");
+    }
+
+    /** SIGCONT: a frozen process goes on where it stopped. */
+    void thaw() throws InterruptedException {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws InterruptedException {
+        long pid = pid();
+        try {
+            Process k = new ProcessBuilder("kill", "-" + name, Long.toString(pid)).redirectErrorStream(true).start();
+            if (!k.waitFor(10, TimeUnit.SECONDS) || k.exitValue() != 0) {
+                throw new IllegalStateException("kill -" + name + " " + pid + " (" + this.name + ") failed: "
+                        + new String(k.getInputStream().readAllBytes()));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run kill -" + name + " " + pid, e);
+        }
+    }
+
     /** SIGTERM (the shutdown hook stops it cleanly), SIGKILL after {@code graceSeconds}; true when it stopped in time. */
     synchronized boolean stop(int graceSeconds) throws InterruptedException {
         if (process == null || !process.isAlive()) {
             return true;
+        }
+        try {
+            thaw();  // a frozen process would not see SIGTERM
+        } catch (IllegalStateException e) {
+            // gone meanwhile
         }
         process.destroy();
         if (process.waitFor(graceSeconds, TimeUnit.SECONDS)) {

@@ -65,7 +65,7 @@ final class ChaosCommand implements Callable<Integer> {
     Path model;
     @Option(names = "--heap", defaultValue = "1g", description = "-Xmx of each process (default ${DEFAULT-VALUE}).")
     String heap;
-    @Option(names = "--status-interval-ms", defaultValue = "100", description = "How often each process rewrites its "
+    @Option(names = "--status-interval-ms", defaultValue = "20", description = "How often each process rewrites its "
             + "status file (default ${DEFAULT-VALUE}).")
     long statusIntervalMs;
     @Option(names = "--jvm-option", description = "More JVM options for every process (repeatable).")

@@ -14,7 +14,7 @@ final class ChaosTestSupport {
     static ChaosOptions options(Path workDir, int posts, int kills, List<String> targets, int brokerRestarts,
                                 Duration registryOutage, boolean hostile) {
         return new ChaosOptions(posts, kills, targets, brokerRestarts, registryOutage, hostile, 1, 808,
-                Duration.ofMinutes(4), Duration.ofMinutes(3), 0, workDir, ModelDirectory.bundled(), "768m", 100,
+                Duration.ofMinutes(4), Duration.ofMinutes(3), 0, workDir, ModelDirectory.bundled(), "768m", 20,
                 List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
     }
 
