@@ -22,6 +22,8 @@ import java.util.Map;
  * @param registryOutage           the registry outage, or null
  * @param hostile                  a verdict per hostile record
  * @param readers                  export and search over the reader-only topics, or null without hostile records
+ * @param unreadable               per topic read for the report, records that did not deserialize (the hostile
+ *                                 ones on captioned-posts among them), with the first one's error
  * @param processes                every process at the end, with its heap
  * @param wallSeconds              the whole run
  * @param failures                 what went wrong, one sentence each; empty when the run passed
@@ -31,17 +33,19 @@ public record ChaosReport(String runId, String workDir, ChaosOptions options, in
                           Map<String, Integer> deadLettersByReason, int validDeadLetters, int postsAfterHostile,
                           int postsAfterHostileCaptioned, List<KillRecord> kills, List<BrokerRestart> brokerRestarts,
                           RegistryOutage registryOutage, List<HostileVerdict> hostile, ReaderCheck readers,
-                          List<ProcessReport> processes, double wallSeconds, List<String> failures) {
+                          Map<String, String> unreadable, List<ProcessReport> processes, double wallSeconds,
+                          List<String> failures) {
 
     /** A broker restart: the lag of the worker groups when it went down, and how long until it answered again. */
     public record BrokerRestart(long at, long lagAtStop, long downMs) {
     }
 
     /**
-     * The registry outage: how long, which processes were restarted (SIGKILL) while it was down, and the posts
-     * sent meanwhile.
+     * The registry outage: how long, which processes were killed (each while it had work in flight, with its
+     * evidence) and restarted while it was down, and the posts sent meanwhile.
      */
-    public record RegistryOutage(long at, long downMs, List<String> restarted, int postsSent) {
+    public record RegistryOutage(long at, long downMs, List<String> restarted, List<KillRecord> kills,
+                                 int postsSent) {
     }
 
     public boolean ok() {

@@ -36,15 +36,16 @@ final class ChaosReports {
         ChaosReport r = new ChaosReport(in.runId(), in.options().workDir().toString(), in.options(),
                 in.sent().size(), postsOut, lost, dupPosts, dupAnswers, lostAnswers,
                 new TreeMap<>(in.ledger().deadLettersByReason()), validDead, in.sentAfterHostile().size(),
-                afterCaptioned, in.kills(), in.brokerRestarts(), in.outage(), verdicts, in.readers(), in.processes(),
-                Math.round(in.wallSeconds() * 10) / 10.0, List.of());
+                afterCaptioned, in.kills(), in.brokerRestarts(), in.outage(), verdicts, in.readers(),
+                unreadable(in.ledger()), in.processes(), Math.round(in.wallSeconds() * 10) / 10.0, List.of());
         return withFailures(r);
     }
 
     private static ChaosReport withFailures(ChaosReport r) {
         List<String> f = new ArrayList<>();
         if (!r.lost().isEmpty()) {
-            f.add(r.lost().size() + " of " + r.postsIn() + " posts lost, e.g. " + first(r.lost()));
+            f.add(r.lost().size() + " of " + r.postsIn() + " posts lost, e.g. " + first(r.lost())
+                    + (r.unreadable().isEmpty() ? "" : "; records that could not be read: " + r.unreadable()));
         }
         if (r.duplicatedPosts() > 0 || r.duplicatedAnswers() > 0) {
             f.add(r.duplicatedPosts() + " duplicated captioned posts and " + r.duplicatedAnswers()
@@ -72,6 +73,13 @@ final class ChaosReports {
                 f.add("kill " + k.index() + ": " + k.target() + " did not run again after its restart");
             }
         }
+        if (r.registryOutage() != null) {
+            for (KillRecord k : r.registryOutage().kills()) {
+                if (!k.inFlight()) {
+                    f.add("during the registry outage, " + k.target() + " was not killed while it had work in flight");
+                }
+            }
+        }
         for (HostileVerdict h : r.hostile()) {
             if (!h.ok()) {
                 f.add("hostile " + h.name() + ": expected " + h.expected() + ", got "
@@ -87,8 +95,16 @@ final class ChaosReports {
         return new ChaosReport(r.runId(), r.workDir(), r.options(), r.postsIn(), r.postsOut(), r.lost(),
                 r.duplicatedPosts(), r.duplicatedAnswers(), r.lostAnswers(), r.deadLettersByReason(),
                 r.validDeadLetters(), r.postsAfterHostile(), r.postsAfterHostileCaptioned(), r.kills(),
-                r.brokerRestarts(), r.registryOutage(), r.hostile(), r.readers(), r.processes(), r.wallSeconds(),
-                List.copyOf(f));
+                r.brokerRestarts(), r.registryOutage(), r.hostile(), r.readers(), r.unreadable(), r.processes(),
+                r.wallSeconds(), List.copyOf(f));
+    }
+
+    /** "N records; first: topic-p@offset: error" per topic. */
+    private static Map<String, String> unreadable(Ledger ledger) {
+        Map<String, String> out = new TreeMap<>();
+        ledger.unreadable().forEach((topic, n) -> out.put(topic, n + " records; first: "
+                + ledger.firstUnreadable().get(topic)));
+        return out;
     }
 
     /** Copies beyond the first, summed over keys. */

@@ -130,24 +130,39 @@ public final class ChaosRun {
                 + "%.1f s", lag, down.toMillis() / 1e3));
     }
 
+    /**
+     * Stops the registry; while it is down, posts keep coming and each process in turn (decode, merge, vision, then
+     * the topology; downstream first, so that the stages upstream of it still flow on their cached schemas) is
+     * killed while it has work in flight and restarted: the new process has no schema cached and must read that work
+     * again while the registry is down. Then the registry comes back.
+     */
     private void registryOutage(int posts) throws IOException, InterruptedException {
         long at = System.currentTimeMillis();
         pipeline.stopRegistry();
-        log.accept("registry stopped; restarting every pipeline process while it is down");
-        List<String> restarted = new ArrayList<>();
-        List<ManagedProcess> processes = new ArrayList<>(pipeline.workers());
-        processes.add(0, pipeline.topology());
-        for (ManagedProcess p : processes) {
-            p.kill();
-            p.start();
-            restarted.add(p.name());
+        log.accept("registry stopped; killing each pipeline process in flight and restarting it while it is down");
+        List<ManagedProcess> order = new ArrayList<>();
+        for (String stage : List.of("decode", "merge", "vision")) {
+            pipeline.workers().stream().filter(p -> p.stage().equals(stage)).findFirst().ifPresent(order::add);
         }
-        feeder.sendAsync(posts);
+        order.add(pipeline.topology());
+        int[] parts = ChaosPlan.sizes(posts, order.size());
+        List<KillRecord> outageKills = new ArrayList<>();
+        for (int i = 0; i < order.size(); i++) {
+            feeder.sendAsync(parts[i]);
+            ManagedProcess p = order.get(i);
+            KillRecord r = new KillProbe(probe).kill(outageKills.size() + 1, p, o.killPatience());
+            p.start();
+            outageKills.add(r);
+            log.accept(String.format("  %s killed %s (read %d beyond committed, transaction %s) and restarted",
+                    p.name(), r.inFlight() ? "in flight" : "NOT in flight", r.readNotCommitted(),
+                    r.openTransaction()));
+        }
         long left = o.registryOutage().toMillis() - (System.currentTimeMillis() - at);
         Thread.sleep(Math.max(0, left));
         pipeline.startRegistry();
         long downMs = System.currentTimeMillis() - at;
-        outage = new ChaosReport.RegistryOutage(at, downMs, restarted, posts);
+        outage = new ChaosReport.RegistryOutage(at, downMs, order.stream().map(ManagedProcess::name).toList(),
+                outageKills, posts);
         log.accept(String.format("registry back after %.1f s", downMs / 1e3));
     }
 

@@ -45,6 +45,7 @@ final class Ledger implements AutoCloseable {
     private final Map<String, Integer> answers = new ConcurrentHashMap<>();
     private final List<DeadLetterSeen> deadLetters = new ArrayList<>();
     private final Map<String, Integer> unreadable = new ConcurrentHashMap<>();
+    private final Map<String, String> firstUnreadable = new ConcurrentHashMap<>();
 
     Ledger(String bootstrapServers, SchemaRegistry registry) {
         this.consumer = new KafkaConsumer<>(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
@@ -111,8 +112,14 @@ final class Ledger implements AutoCloseable {
         return List.copyOf(deadLetters);
     }
 
+    /** Per topic, records that did not deserialize (hostile ones, or ones whose schema the registry lost). */
     Map<String, Integer> unreadable() {
         return Map.copyOf(unreadable);
+    }
+
+    /** Per topic, why the first unreadable record could not be read. */
+    Map<String, String> firstUnreadable() {
+        return Map.copyOf(firstUnreadable);
     }
 
     /** Counts one record; false when the registry is unreachable (the record must be read again). */
@@ -131,11 +138,16 @@ final class Ledger implements AutoCloseable {
             if (e.reason() == SerdeException.Reason.REGISTRY_UNAVAILABLE) {
                 return false;
             }
-            unreadable.merge(r.topic(), 1, Integer::sum);  // a hostile record: counted, skipped
+            unreadable(r, e);  // a hostile record, or a schema the registry lost: counted, skipped
         } catch (RuntimeException e) {  // a tombstone (null value), or bytes that decode to nonsense
-            unreadable.merge(r.topic(), 1, Integer::sum);
+            unreadable(r, e);
         }
         return true;
+    }
+
+    private void unreadable(ConsumerRecord<byte[], byte[]> r, RuntimeException e) {
+        unreadable.merge(r.topic(), 1, Integer::sum);
+        firstUnreadable.putIfAbsent(r.topic(), r.topic() + "-" + r.partition() + "@" + r.offset() + ": " + e);
     }
 
     private static DeadLetterSeen seen(DeadLetter d) {

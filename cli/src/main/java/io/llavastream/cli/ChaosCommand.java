@@ -120,6 +120,7 @@ final class ChaosCommand implements Callable<Integer> {
         s.set("broker_restart_details", JsonLines.JSON.valueToTree(r.brokerRestarts()));
         s.set("registry_outage", JsonLines.JSON.valueToTree(r.registryOutage()));
         s.set("readers", JsonLines.JSON.valueToTree(r.readers()));
+        s.set("unreadable", JsonLines.JSON.valueToTree(r.unreadable()));
         s.set("failures", JsonLines.JSON.valueToTree(r.failures()));
         JsonLines.print(s);
     }
@@ -138,6 +139,7 @@ final class ChaosCommand implements Callable<Integer> {
                 r.lost().size(), r.duplicatedPosts(), r.duplicatedAnswers(), r.validDeadLetters(),
                 r.postsAfterHostileCaptioned(), r.postsAfterHostile());
         System.out.println("dead letters by reason: " + r.deadLettersByReason());
+        r.unreadable().forEach((topic, why) -> System.out.println("unreadable on " + topic + ": " + why));
         for (KillRecord k : r.kills()) {
             System.out.printf("kill %d: %-10s pid %-7d %s (read %d beyond committed, transaction %s, status in "
                             + "flight %s, group committed %d of log end %d), running again after %.1f s%n", k.index(),
@@ -147,8 +149,10 @@ final class ChaosCommand implements Callable<Integer> {
         r.brokerRestarts().forEach(b -> System.out.printf("broker restart: lag %d at stop, back after %.1f s%n",
                 b.lagAtStop(), b.downMs() / 1e3));
         if (r.registryOutage() != null) {
-            System.out.printf("registry outage: %.1f s, restarted %s meanwhile, %d posts sent meanwhile%n",
-                    r.registryOutage().downMs() / 1e3, r.registryOutage().restarted(), r.registryOutage().postsSent());
+            System.out.printf("registry outage: %.1f s, killed in flight and restarted %s meanwhile (%d of %d in "
+                            + "flight), %d posts sent meanwhile%n", r.registryOutage().downMs() / 1e3,
+                    r.registryOutage().restarted(), r.registryOutage().kills().stream().filter(KillRecord::inFlight)
+                            .count(), r.registryOutage().kills().size(), r.registryOutage().postsSent());
         }
         System.out.printf("hostile records: %d, %d as expected%n", r.hostile().size(),
                 r.hostile().size() - r.hostileFailed());

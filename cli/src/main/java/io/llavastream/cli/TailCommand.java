@@ -3,6 +3,7 @@ package io.llavastream.cli;
 import io.llavastream.schemas.CaptionedPost;
 import io.llavastream.schemas.ImageAnswer;
 import io.llavastream.serde.AvroSerde;
+import io.llavastream.serde.SerdeException;
 import io.llavastream.topics.Topics;
 import java.time.Duration;
 import java.util.List;
@@ -18,7 +19,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code tail}: follows the captioned posts (read_committed) and prints every image's caption. */
+/**
+ * {@code tail}: follows the captioned posts (read_committed) and prints every image's caption; a record that is not
+ * a captioned post is skipped with a line on stderr.
+ */
 @Command(name = "tail", mixinStandardHelpOptions = true,
         description = "Follow captioned posts as they complete (reads the captioned-posts topic, read_committed).")
 final class TailCommand implements Callable<Integer> {
@@ -46,7 +50,11 @@ final class TailCommand implements Callable<Integer> {
             consumer.subscribe(List.of(Topics.CAPTIONED_POSTS.name()));
             while (max == 0 || seen < max) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    print(serde.deserialize(r.topic(), r.value()));
+                    CaptionedPost post = readable(serde, r);
+                    if (post == null) {
+                        continue;
+                    }
+                    print(post);
                     if (++seen == max) {
                         break;
                     }
@@ -54,6 +62,27 @@ final class TailCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * The post in {@code r}, or null (with a line on stderr) for a record that is not one: a tombstone, or bytes
+     * that do not deserialize. An unreachable registry is not the record's fault: it propagates.
+     */
+    static CaptionedPost readable(AvroSerde<CaptionedPost> serde, ConsumerRecord<String, byte[]> r) {
+        String where = r.topic() + "-" + r.partition() + "@" + r.offset();
+        try {
+            CaptionedPost p = serde.deserialize(r.topic(), r.value());
+            if (p == null) {
+                System.err.println("skipped " + where + ": a tombstone (no value), not a captioned post");
+            }
+            return p;
+        } catch (SerdeException e) {
+            if (e.reason() == SerdeException.Reason.REGISTRY_UNAVAILABLE) {
+                throw e;
+            }
+            System.err.println("skipped " + where + ": " + e.getMessage());
+            return null;
+        }
     }
 
     private void print(CaptionedPost p) {

@@ -19,7 +19,7 @@ import java.util.function.LongConsumer;
  * JSON line for LLM training, without image bytes: {@code {post_id, source, url, title, author, created_at
  * (ISO-8601, null when unknown), body (the rendered body), captions: [{image_index, image_sha256, text, failed,
  * model_id}]}}. Reads read_committed with assign + seek on every partition: no consumer group, no commits. A record
- * that does not deserialize is skipped and counted.
+ * that does not deserialize, or has no value, is skipped and counted.
  */
 public final class PostExport {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -59,6 +59,12 @@ public final class PostExport {
             } catch (RuntimeException bad) {
                 System.err.println("skipped " + r.topic() + "-" + r.partition() + "@" + r.offset() + ": "
                         + bad.getMessage());
+                counts[1]++;
+                return;
+            }
+            if (post == null) {
+                System.err.println("skipped " + r.topic() + "-" + r.partition() + "@" + r.offset()
+                        + ": a tombstone (no value), not a captioned post");
                 counts[1]++;
                 return;
             }

@@ -1,6 +1,7 @@
 package io.llavastream.search;
 
 import io.llavastream.serde.SchemaRegistry;
+import io.llavastream.serde.SerdeException;
 import io.llavastream.topics.Topics;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,19 +17,24 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Builds an {@link ImageIndex} from the topics. Reads {@link Topics#IMAGE_EMBEDDINGS} (each record puts or, as a
  * tombstone, deletes an image document) and {@link Topics#CAPTIONED_POSTS} (each answered image sets its sha256's
  * caption), read_committed, from the beginning of every partition (assigned, no consumer group, nothing committed),
- * so every start replays the topics and rebuilds the index; writes only to the index.
+ * so every start replays the topics and rebuilds the index; writes only to the index. A record it cannot read is
+ * skipped and counted ({@link #skipped}), never fatal.
  */
 public final class IndexBuilder implements AutoCloseable {
     private final KafkaConsumer<String, byte[]> consumer;
     private final TopicRecordApplier applier;
     private final ImageIndex index;
+    private static final Logger LOG = LoggerFactory.getLogger(IndexBuilder.class);
     private final List<TopicPartition> partitions = new ArrayList<>();
     private long applied;
+    private long skipped;
 
     /** Progress of {@link #catchUp}: records read so far out of the records there were when it began. */
     public interface Progress {
@@ -109,14 +115,38 @@ public final class IndexBuilder implements AutoCloseable {
     private int pollOnce(Duration wait) {
         ConsumerRecords<String, byte[]> records = consumer.poll(wait);
         for (ConsumerRecord<String, byte[]> r : records) {
-            apply(r.topic(), r.key(), r.value());
+            apply(r);
         }
         return records.count();
     }
 
-    private void apply(String topic, String key, byte[] value) {
+    /**
+     * Applies one record; one that is not what its topic carries (not Avro, an unknown schema id, a tensor whose
+     * bytes disagree with its shape) is skipped, counted and logged, and the index goes on. An unreachable registry
+     * is not the record's fault: it propagates.
+     */
+    private void apply(ConsumerRecord<String, byte[]> r) {
         applied++;
-        applier.apply(topic, key, value);
+        try {
+            applier.apply(r.topic(), r.key(), r.value());
+        } catch (SerdeException e) {
+            if (e.reason() == SerdeException.Reason.REGISTRY_UNAVAILABLE) {
+                throw e;
+            }
+            skip(r, e);
+        } catch (IllegalArgumentException e) {
+            skip(r, e);
+        }
+    }
+
+    private void skip(ConsumerRecord<String, byte[]> r, RuntimeException e) {
+        skipped++;
+        LOG.warn("skipped {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+    }
+
+    /** Records read and skipped because they are not what their topic carries. */
+    public long skipped() {
+        return skipped;
     }
 
     /** Records read from the topics since this builder started. */
