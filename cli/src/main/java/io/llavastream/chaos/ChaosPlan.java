@@ -4,9 +4,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The order of a run: slices of posts, each followed by a fault; the broker restart, the registry outage and the
- * hostile corpus after the first half of the kills; the last slice after everything, so that valid posts follow
- * the hostile records.
+ * The order of a run: slices of posts, each followed by a fault; the broker restart, the registry outage (which
+ * sends its own slice while the registry is down) and the hostile corpus after the first half of the kills; the
+ * last slice after everything, so that valid posts follow the hostile records.
  */
 final class ChaosPlan {
     enum Kind { SEND, KILL, BROKER_RESTART, REGISTRY_OUTAGE, HOSTILE }
@@ -19,7 +19,7 @@ final class ChaosPlan {
     }
 
     static List<Step> of(ChaosOptions o) {
-        int slices = o.kills() + o.brokerRestarts() + (o.separateRegistry() ? 1 : 0) + 1;
+        int slices = o.kills() + o.brokerRestarts() + (o.separateRegistry() ? 2 : 0) + 1;
         int[] sizes = sizes(o.posts(), slices);
         int slice = 0;
         List<Step> steps = new ArrayList<>();
@@ -32,7 +32,8 @@ final class ChaosPlan {
             steps.add(new Step(Kind.SEND, sizes[slice++]));
             steps.add(new Step(Kind.BROKER_RESTART, 0));
         }
-        if (o.separateRegistry()) {
+        if (o.separateRegistry()) {  // a slice first, so that every process has its schemas cached
+            steps.add(new Step(Kind.SEND, sizes[slice++]));
             steps.add(new Step(Kind.REGISTRY_OUTAGE, sizes[slice++]));
         }
         if (o.hostile()) {

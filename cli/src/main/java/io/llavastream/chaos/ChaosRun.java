@@ -137,6 +137,8 @@ public final class ChaosRun {
      * again while the registry is down. Then the registry comes back.
      */
     private void registryOutage(int posts) throws IOException, InterruptedException {
+        feeder.awaitSent();
+        awaitCaptioned(Duration.ofMinutes(3));  // every process has met every schema and cached it
         long at = System.currentTimeMillis();
         pipeline.stopRegistry();
         log.accept("registry stopped; killing each pipeline process in flight and restarting it while it is down");
@@ -240,6 +242,14 @@ public final class ChaosRun {
             }
         }
         log.accept("completion timeout " + o.completionTimeout() + " passed");
+    }
+
+    /** Waits until every post sent so far is captioned (or {@code timeout}). */
+    private void awaitCaptioned(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (captionedValid() < feeder.sent().size() && System.nanoTime() < deadline) {
+            ledger.poll(Duration.ofMillis(200));
+        }
     }
 
     private int captionedValid() {
