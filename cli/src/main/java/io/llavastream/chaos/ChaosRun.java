@@ -62,7 +62,7 @@ public final class ChaosRun {
                 + (o.hostile() ? ", the hostile corpus" : "") + "; work dir " + o.workDir());
         pipeline = ProcessPipeline.start(new ProcessPipeline.Settings(o.workDir(), o.modelDir(),
                 model.visionModelId(), o.workersPerStage(), o.heap(), o.separateRegistry(), o.statusIntervalMs(),
-                o.jvmOptions()), GroupProbe::new, log);
+                o.jvmOptions()), log);
         try {
             probe = new GroupProbe(pipeline.bootstrapServers());
             registry = new ConfluentSchemaRegistryClient(pipeline.registryUrl());

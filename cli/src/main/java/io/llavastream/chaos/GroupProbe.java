@@ -28,11 +28,6 @@ import org.apache.kafka.common.TopicPartition;
  * log-end offsets, which member holds which partitions, and open transactions. Each call waits at most 15 s.
  */
 public final class GroupProbe implements AutoCloseable {
-    /** Makes probes for a bootstrap address (the run makes one per phase; tests may wrap it). */
-    public interface Factory {
-        GroupProbe create(String bootstrapServers);
-    }
-
     private static final long TIMEOUT_S = 15;
     private final Admin admin;
 

@@ -1,12 +1,18 @@
 package io.llavastream.chaos;
 
+import io.llavastream.rules.StageName;
 import io.llavastream.topics.Topics;
+import io.llavastream.topology.PipelineConfig;
 import java.util.List;
 
 /** The consumer group of a pipeline process and the topics it consumes. */
 final class Groups {
-    /** The topology's application id (its group, and the prefix of its transactional ids and internal topics). */
-    static final String TOPOLOGY = "llava-topology";
+    /**
+     * The topology's application id, its default (its group, and the prefix of its transactional ids and internal
+     * topics).
+     */
+    static final String TOPOLOGY = (String) PipelineConfig.DEFINITION.defaultValues()
+            .get(PipelineConfig.APPLICATION_ID_CONFIG);
 
     private Groups() {
     }
@@ -33,7 +39,8 @@ final class Groups {
         return p.isWorker() ? id.endsWith("-" + p.instanceId()) : id.startsWith(TOPOLOGY + "-");
     }
 
+    /** The stage workers' default groups, llava-&lt;stage&gt;. */
     static List<String> workerGroups() {
-        return List.of("llava-vision", "llava-merge", "llava-decode");
+        return StageName.WORKER_STAGES.stream().map(s -> "llava-" + s.id()).toList();
     }
 }

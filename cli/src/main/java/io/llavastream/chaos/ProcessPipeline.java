@@ -67,11 +67,11 @@ public final class ProcessPipeline implements AutoCloseable {
     }
 
     /** Starts the broker (and the registry), then the topology and the workers, and waits until all are running. */
-    public static ProcessPipeline start(Settings settings, GroupProbe.Factory probes, Consumer<String> log)
+    public static ProcessPipeline start(Settings settings, Consumer<String> log)
             throws IOException, InterruptedException {
         ProcessPipeline p = new ProcessPipeline(settings);
         try {
-            p.startAll(probes, log);
+            p.startAll(log);
         } catch (RuntimeException | IOException | InterruptedException e) {
             p.close();
             throw e;
@@ -79,13 +79,13 @@ public final class ProcessPipeline implements AutoCloseable {
         return p;
     }
 
-    private void startAll(GroupProbe.Factory probes, Consumer<String> log) throws IOException, InterruptedException {
+    private void startAll(Consumer<String> log) throws IOException, InterruptedException {
         long t0 = System.nanoTime();
         if (settings.separateRegistry()) {
             startRegistry();
         }
         broker.start();
-        try (GroupProbe probe = probes.create(bootstrapServers())) {
+        try (GroupProbe probe = new GroupProbe(bootstrapServers())) {
             Readiness.awaitBroker(broker, probe, registryUrl(), Duration.ofSeconds(180));
             log.accept(String.format("broker up at %s, registry at %s (%.1f s)", bootstrapServers(), registryUrl(),
                     (System.nanoTime() - t0) / 1e9));
