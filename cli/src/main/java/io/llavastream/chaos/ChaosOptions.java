@@ -12,9 +12,9 @@ import java.util.List;
  * @param killTargets      what to kill, cycled through: a stage (vision, merge, decode: one of its workers at
  *                         random) or topology; empty = a random stage worker each time
  * @param brokerRestarts   clean broker restarts on the same data directory, mid-run
- * @param registryOutage   how long the schema registry is down mid-run (zero: never); the registry then runs in
- *                         this JVM instead of the broker's, and every pipeline process is restarted while it is
- *                         down, so that each needs it
+ * @param registryOutage   how long the schema registry is down mid-run (zero: never); needs a separate registry
+ * @param separateRegistry the registry runs in this JVM instead of in the broker's process (so that it can go down
+ *                         alone, and a broker restart does not restart it); forced by an outage
  * @param hostile          write the hostile corpus mid-run
  * @param workersPerStage  N
  * @param seed             picks the kill targets and the scenes
@@ -28,11 +28,12 @@ import java.util.List;
  * @param jvmOptions       more JVM options for every process
  */
 public record ChaosOptions(int posts, int kills, List<String> killTargets, int brokerRestarts,
-                           Duration registryOutage, boolean hostile, int workersPerStage, long seed,
+                           Duration registryOutage, boolean separateRegistry, boolean hostile, int workersPerStage, long seed,
                            Duration completionTimeout, Duration killPatience, long postIntervalMs, Path workDir,
                            Path modelDir, String heap, long statusIntervalMs, List<String> jvmOptions) {
     public ChaosOptions {
         killTargets = List.copyOf(killTargets);
+        separateRegistry = separateRegistry || !registryOutage.isZero();
         jvmOptions = List.copyOf(jvmOptions);
         for (String t : killTargets) {
             if (!List.of("vision", "merge", "decode", "topology").contains(t)) {
@@ -47,22 +48,25 @@ public record ChaosOptions(int posts, int kills, List<String> killTargets, int b
 
     /** The full size of the acceptance criteria: 1,000 posts, 10 kills, 1 broker restart, the hostile corpus. */
     public static ChaosOptions fullSize(Path workDir, Path modelDir) {
-        return new ChaosOptions(1000, 10, List.of(), 1, Duration.ZERO, true, 2, 2026, Duration.ofMinutes(15),
+        return new ChaosOptions(1000, 10, List.of(), 1, Duration.ZERO, false, true, 2, 2026, Duration.ofMinutes(15),
                 Duration.ofSeconds(180), 0, workDir, modelDir, "1g", 20, List.of());
     }
 
-    public boolean separateRegistry() {
+    /** Whether the registry goes down mid-run. */
+    public boolean registryOutageDue() {
         return !registryOutage.isZero();
     }
 
     public ChaosOptions withoutOutage() {
-        return new ChaosOptions(posts, kills, killTargets, brokerRestarts, Duration.ZERO, hostile, workersPerStage,
+        return new ChaosOptions(posts, kills, killTargets, brokerRestarts, Duration.ZERO, false, hostile,
+                workersPerStage,
                 seed, completionTimeout, killPatience, postIntervalMs, workDir, modelDir, heap, statusIntervalMs,
                 jvmOptions);
     }
 
     public ChaosOptions withPosts(int n) {
-        return new ChaosOptions(n, kills, killTargets, brokerRestarts, registryOutage, hostile, workersPerStage, seed,
+        return new ChaosOptions(n, kills, killTargets, brokerRestarts, registryOutage, separateRegistry, hostile,
+                workersPerStage, seed,
                 completionTimeout, killPatience, postIntervalMs, workDir, modelDir, heap, statusIntervalMs,
                 jvmOptions);
     }

@@ -19,7 +19,7 @@ final class ChaosPlan {
     }
 
     static List<Step> of(ChaosOptions o) {
-        int slices = o.kills() + o.brokerRestarts() + (o.separateRegistry() ? 2 : 0) + 1;
+        int slices = o.kills() + o.brokerRestarts() + (o.registryOutageDue() ? 2 : 0) + 1;
         int[] sizes = sizes(o.posts(), slices);
         int slice = 0;
         List<Step> steps = new ArrayList<>();
@@ -32,7 +32,7 @@ final class ChaosPlan {
             steps.add(new Step(Kind.SEND, sizes[slice++]));
             steps.add(new Step(Kind.BROKER_RESTART, 0));
         }
-        if (o.separateRegistry()) {  // a slice first, so that every process has its schemas cached
+        if (o.registryOutageDue()) {  // a slice first, so that every process has its schemas cached
             steps.add(new Step(Kind.SEND, sizes[slice++]));
             steps.add(new Step(Kind.REGISTRY_OUTAGE, sizes[slice++]));
         }

@@ -58,7 +58,8 @@ public final class ChaosRun {
     private ChaosReport execute() throws IOException, InterruptedException {
         ModelFacts model = ModelFacts.of(o.modelDir());
         log.accept("chaos " + runId + ": " + o.posts() + " posts, " + o.kills() + " kills, " + o.brokerRestarts()
-                + " broker restarts" + (o.separateRegistry() ? ", a registry outage of " + o.registryOutage() : "")
+                + " broker restarts" + (o.registryOutageDue() ? ", a registry outage of " + o.registryOutage() : "")
+                + (o.separateRegistry() ? " (registry in this process)" : "")
                 + (o.hostile() ? ", the hostile corpus" : "") + "; work dir " + o.workDir());
         pipeline = ProcessPipeline.start(new ProcessPipeline.Settings(o.workDir(), o.modelDir(),
                 model.visionModelId(), o.workersPerStage(), o.heap(), o.separateRegistry(), o.statusIntervalMs(),

@@ -41,6 +41,9 @@ final class ChaosCommand implements Callable<Integer> {
             + "mid-run, restarting every pipeline process meanwhile (default ${DEFAULT-VALUE}: no outage). The "
             + "registry then runs in this process instead of the broker's.")
     long registryOutageSeconds;
+    @Option(names = "--separate-registry", description = "Run the schema registry in this process instead of in the "
+            + "broker's, so that a broker restart does not restart it (an outage implies it).")
+    boolean separateRegistry;
     @Option(names = "--hostile", negatable = true, defaultValue = "true", fallbackValue = "true",
             description = "Write the hostile corpus mid-run (default ${DEFAULT-VALUE}).")
     boolean hostile;
@@ -79,7 +82,7 @@ final class ChaosCommand implements Callable<Integer> {
         ChaosOptions options;
         try {
             options = new ChaosOptions(posts, kills, killTargets, brokerRestarts,
-                    Duration.ofSeconds(registryOutageSeconds), hostile, workersPerStage, seed,
+                    Duration.ofSeconds(registryOutageSeconds), separateRegistry, hostile, workersPerStage, seed,
                     Duration.ofSeconds(timeoutSeconds), Duration.ofSeconds(killPatienceSeconds), postIntervalMs,
                     workDir != null ? workDir : Files.createTempDirectory("llava-chaos-"),
                     model != null ? model : ModelDirectory.bundled(), heap, statusIntervalMs, jvmOptions);

@@ -31,10 +31,11 @@ class ChaosPlanTest {
 
     @Test
     void aRegistryOutageFollowsAWarmUpSliceAndSendsItsOwnAndAQuietRunIsOneSlice() {
-        ChaosOptions outage = new ChaosOptions(30, 0, List.of(), 0, Duration.ofSeconds(20), false, 1, 1,
+        ChaosOptions outage = new ChaosOptions(30, 0, List.of(), 0, Duration.ofSeconds(20), false, false, 1, 1,
                 Duration.ofMinutes(1), Duration.ofMinutes(1), 0, Path.of("w"), Path.of("m"), "1g", 20, List.of());
         assertThat(ChaosPlan.of(outage)).containsExactly(new Step(Kind.SEND, 10), new Step(Kind.REGISTRY_OUTAGE, 10),
                 new Step(Kind.SEND, 10));
+        assertThat(outage.separateRegistry()).as("an outage needs the registry apart from the broker").isTrue();
         assertThat(ChaosPlan.of(outage.withPosts(7).withoutOutage())).containsExactly(new Step(Kind.SEND, 7));
     }
 }

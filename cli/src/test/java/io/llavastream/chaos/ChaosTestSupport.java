@@ -13,7 +13,7 @@ final class ChaosTestSupport {
     /** Options for a run of {@code posts} posts in {@code workDir}; the caller sets the faults. */
     static ChaosOptions options(Path workDir, int posts, int kills, List<String> targets, int brokerRestarts,
                                 Duration registryOutage, boolean hostile) {
-        return new ChaosOptions(posts, kills, targets, brokerRestarts, registryOutage, hostile, 1, 808,
+        return new ChaosOptions(posts, kills, targets, brokerRestarts, registryOutage, false, hostile, 1, 808,
                 Duration.ofMinutes(4), Duration.ofMinutes(3), 0, workDir, ModelDirectory.bundled(), "768m", 20,
                 List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1"));
     }
