@@ -78,7 +78,8 @@ public final class ManagedProcess {
     private void signal(String name) throws InterruptedException {
         long pid = pid();
         try {
-            Process k = new ProcessBuilder("kill", "-" + name, Long.toString(pid)).redirectErrorStream(true).start();
+            // the shell's own kill: no procps needed; pid is a number and name a constant
+            Process k = new ProcessBuilder("sh", "-c", "kill -" + name + " " + pid).redirectErrorStream(true).start();
             if (!k.waitFor(10, TimeUnit.SECONDS) || k.exitValue() != 0) {
                 throw new IllegalStateException("kill -" + name + " " + pid + " (" + this.name + ") failed: "
                         + new String(k.getInputStream().readAllBytes()));

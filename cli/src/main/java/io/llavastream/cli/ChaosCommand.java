@@ -37,9 +37,9 @@ final class ChaosCommand implements Callable<Integer> {
     @Option(names = "--broker-restarts", defaultValue = "1", description = "Broker restarts on its data directory "
             + "(default ${DEFAULT-VALUE}).")
     int brokerRestarts;
-    @Option(names = "--registry-outage-seconds", defaultValue = "0", description = "Stop the schema registry this long "
-            + "mid-run, restarting every pipeline process meanwhile (default ${DEFAULT-VALUE}: no outage). The "
-            + "registry then runs in this process instead of the broker's.")
+    @Option(names = "--registry-outage-seconds", defaultValue = "0", description = "Stop the schema registry at least "
+            + "this long mid-run, killing each pipeline process in flight and restarting it meanwhile (default "
+            + "${DEFAULT-VALUE}: no outage). The registry then runs in this process instead of the broker's.")
     long registryOutageSeconds;
     @Option(names = "--separate-registry", description = "Run the schema registry in this process instead of in the "
             + "broker's, so that a broker restart does not restart it (an outage implies it).")
