@@ -1,0 +1,143 @@
+package io.llavastream.stage;
+
+import io.llavastream.rules.DeadLetterReason;
+import io.llavastream.rules.StageName;
+import io.llavastream.topics.Topic;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.avro.specific.SpecificRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A {@link StageMachine} whose {@link #step} never throws for a model failure: when the wrapped machine's step
+ * throws (an ONNX Runtime error, a bug on one odd input), the machine is reset and every input that was in flight
+ * is run again alone, from a fresh state, until it finishes. One that fails alone is the culprit: it finishes as a
+ * STAGE_ERROR with the stage's failure outputs (an ERROR answer); the others finish normally. Only an
+ * {@link Error} (out of memory, ...) goes through.
+ *
+ * <p>Both drivers (Kafka and in-process) wrap their machine in one.
+ */
+public final class IsolatingMachine<I extends SpecificRecord> implements StageMachine<I> {
+    private static final Logger LOG = LoggerFactory.getLogger(IsolatingMachine.class);
+
+    private final StageMachine<I> inner;
+    /** What is in flight in {@link #inner}, by tag, in submit order: what to re-run when a step throws. */
+    private final Map<Object, I> inFlight = new LinkedHashMap<>();
+    private long isolations;
+
+    public IsolatingMachine(StageMachine<I> inner) {
+        this.inner = inner;
+    }
+
+    @Override
+    public StageName stage() {
+        return inner.stage();
+    }
+
+    @Override
+    public Topic<I> input() {
+        return inner.input();
+    }
+
+    @Override
+    public boolean continuous() {
+        return inner.continuous();
+    }
+
+    @Override
+    public int capacity() {
+        return inner.capacity();
+    }
+
+    @Override
+    public int inFlight() {
+        return inner.inFlight();
+    }
+
+    @Override
+    public void submit(Object tag, I input) {
+        if (inFlight.containsKey(tag)) {
+            throw new IllegalArgumentException(stage().id() + ": tag " + tag + " is already in flight");
+        }
+        inFlight.put(tag, input);
+        inner.submit(tag, input);
+    }
+
+    @Override
+    public List<Finished> step() {
+        List<Finished> done;
+        try {
+            done = inner.step();
+        } catch (RuntimeException e) {
+            return isolate(e);
+        }
+        done.forEach(f -> inFlight.remove(f.tag()));
+        return done;
+    }
+
+    /** Re-runs every in-flight input alone; the ones that fail alone finish as STAGE_ERROR. */
+    private List<Finished> isolate(RuntimeException cause) {
+        isolations++;
+        List<Map.Entry<Object, I>> suspects = new ArrayList<>(inFlight.entrySet());
+        inFlight.clear();
+        LOG.warn("{}: a step over {} inputs failed ({}); running them one at a time", stage().id(),
+                suspects.size(), cause.toString());
+        inner.reset();
+        List<Finished> out = new ArrayList<>(suspects.size());
+        for (Map.Entry<Object, I> s : suspects) {
+            out.add(alone(s.getKey(), s.getValue()));
+        }
+        return out;
+    }
+
+    /** Runs one input to its end on a fresh machine. */
+    private Finished alone(Object tag, I input) {
+        inner.submit(tag, input);
+        try {
+            while (inner.inFlight() > 0) {
+                for (Finished f : inner.step()) {
+                    if (f.tag().equals(tag)) {
+                        return f;
+                    }
+                }
+            }
+            throw new IllegalStateException(stage().id() + " dropped input " + tag + " without a result");
+        } catch (RuntimeException e) {
+            LOG.warn("{}: input {} fails alone: {}", stage().id(), tag, e.toString(), e);
+            inner.reset();
+            return new Finished(tag, inner.failed(input, DeadLetterReason.STAGE_ERROR, e.toString()));
+        }
+    }
+
+    @Override
+    public StageResult failed(I input, DeadLetterReason reason, String message) {
+        return inner.failed(input, reason, message);
+    }
+
+    @Override
+    public void cancel(Collection<?> tags) {
+        inner.cancel(tags);
+        inFlight.keySet().removeAll(tags);
+    }
+
+    @Override
+    public void reset() {
+        inner.reset();
+        inFlight.clear();
+    }
+
+    /** How many steps have thrown and been isolated so far. */
+    public long isolations() {
+        return isolations;
+    }
+
+    @Override
+    public void close() {
+        inFlight.clear();
+        inner.close();
+    }
+}
