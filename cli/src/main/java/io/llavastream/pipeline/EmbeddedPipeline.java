@@ -2,7 +2,7 @@ package io.llavastream.pipeline;
 
 import io.llavastream.kafka.EmbeddedKafkaBroker;
 import io.llavastream.model.EngineOptions;
-import io.llavastream.model.LlavaModel;
+import io.llavastream.model.ModelDirectory;
 import io.llavastream.serde.SchemaRegistry;
 import io.llavastream.serde.SchemaRegistryServer;
 import io.llavastream.topology.PipelineConfig;
@@ -22,7 +22,7 @@ import java.util.function.Consumer;
 
 /**
  * Broker, registry, topology and the stage workers in this JVM. Each worker is its own consumer group with its
- * own model instance and thread, exactly as it would be as a separate process; {@link #stages} lists which run
+ * own model parts (only its stage's) and thread, exactly as it would be as a separate process; {@link #stages} lists which run
  * here, so a test can run some stages as separate processes instead.
  */
 public final class EmbeddedPipeline implements AutoCloseable {
@@ -31,7 +31,6 @@ public final class EmbeddedPipeline implements AutoCloseable {
     private final PipelineTopologyApp topology;
     private final List<Worker> workers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
-    private final List<LlavaModel> models = new ArrayList<>();
     private final Path stateDir;
 
     /**
@@ -46,21 +45,17 @@ public final class EmbeddedPipeline implements AutoCloseable {
         log.accept(String.format("broker at %s, schema registry at %s (%.1f s)", broker.bootstrapServers(),
                 registryServer.url(), (System.nanoTime() - t0) / 1e9));
         String modelId;
-        try (LlavaModel probe = LlavaModel.load(modelDir, EngineOptions.threads(1))) {
-            modelId = probe.visionModelId();
-        }
+        modelId = ModelDirectory.open(modelDir).config().visionModelId();
         stateDir = Files.createTempDirectory("llava-streams");
         topology = PipelineTopologyApp.start(broker.bootstrapServers(), new PipelineConfig(Map.of(
                 PipelineConfig.VISION_MODEL_ID_CONFIG, modelId, PipelineConfig.REPLICATION_FACTOR_CONFIG, "1",
                 PipelineConfig.STATE_DIR_CONFIG, stateDir.toString())), registry());
         for (String stage : stages) {
-            LlavaModel model = LlavaModel.load(modelDir, EngineOptions.threads(1));
-            models.add(model);
             Map<String, Object> settings = new HashMap<>();
             settings.put(WorkerConfig.STAGE, stage);
             settings.put(WorkerConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
             settings.put(WorkerConfig.MAX_BATCH_SIZE, maxBatch);
-            Worker w = Workers.create(stage, model, new WorkerConfig(settings), registry());
+            Worker w = Workers.create(modelDir, EngineOptions.threads(1), new WorkerConfig(settings), registry());
             workers.add(w);
             Thread t = new Thread(w::run, "worker-" + stage);
             t.setDaemon(true);
@@ -111,7 +106,6 @@ public final class EmbeddedPipeline implements AutoCloseable {
             }
         }
         topology.close();
-        models.forEach(LlavaModel::close);
         registryServer.close();
         broker.close();
         deleteQuietly(stateDir);

@@ -1,7 +1,6 @@
 package io.llavastream.pipeline;
 
 import io.llavastream.model.LlavaModel;
-import io.llavastream.model.decode.ContinuousBatcher;
 import io.llavastream.schemas.Answer;
 import io.llavastream.schemas.DecodeRequest;
 import io.llavastream.schemas.ImageTask;
@@ -15,12 +14,12 @@ import io.llavastream.serde.AvroSerde;
 import io.llavastream.serde.SchemaRegistry;
 import io.llavastream.topics.Topic;
 import io.llavastream.topics.Topics;
-import io.llavastream.worker.DecodeStage;
-import io.llavastream.worker.Input;
-import io.llavastream.worker.MergeStage;
-import io.llavastream.worker.Output;
-import io.llavastream.worker.StageResult;
-import io.llavastream.worker.VisionStage;
+import io.llavastream.stage.DecodeMachine;
+import io.llavastream.stage.Finished;
+import io.llavastream.stage.MergeMachine;
+import io.llavastream.stage.Output;
+import io.llavastream.stage.StageResult;
+import io.llavastream.stage.VisionMachine;
 import io.llavastream.worker.Workers;
 import java.nio.ByteBuffer;
 import java.security.MessageDigest;
@@ -60,9 +59,8 @@ public final class Replay {
     private final SchemaRegistry registry;
     private final LlavaModel model;
     private final int batch;
-    private final VisionStage vision;
-    private final MergeStage merge;
-    private final DecodeStage decode;
+    private final VisionMachine vision;
+    private final MergeMachine merge;
 
     public Replay(Map<String, Object> kafkaCommon, SchemaRegistry registry, LlavaModel model, int batch) {
         this.common = kafkaCommon;
@@ -70,9 +68,8 @@ public final class Replay {
         this.model = model;
         this.batch = batch;
         Clock clock = Clock.systemUTC();
-        this.vision = new VisionStage(model, clock);
-        this.merge = new MergeStage(model, clock);
-        this.decode = new DecodeStage(model, Workers.MAX_NEW_TOKENS, clock);
+        this.vision = new VisionMachine(model.visionParts(), batch, clock);
+        this.merge = new MergeMachine(model.mergeParts(), batch, clock);
     }
 
     public Summary run(TopicRange.Range range, LongConsumer total, Runnable step) {
@@ -83,7 +80,8 @@ public final class Replay {
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_RECORD_BYTES);
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
                 new ByteArraySerializer());
-             ContinuousBatcher batcher = new ContinuousBatcher(model.decoder(), model.embedder(), batch)) {
+             DecodeMachine batcher = new DecodeMachine(model.decodeParts(), batch, Workers.MAX_NEW_TOKENS,
+                     Clock.systemUTC())) {
             Pending pending = new Pending(producer, batcher, n);
             AvroSerde<Post> posts = Topics.POSTS.valueSerde(registry);
             TopicRange.forEach(common, Topics.POSTS.name(), range, total, r -> {
@@ -159,14 +157,13 @@ public final class Replay {
     /** Images waiting for the vision or merge stage, in groups of the batch size, and the batcher behind them. */
     private final class Pending {
         private final KafkaProducer<String, byte[]> producer;
-        private final ContinuousBatcher batcher;
+        private final DecodeMachine batcher;
         private final long[] n;
-        private final List<Input<ImageTask>> misses = new ArrayList<>();
-        private final List<Input<MergeRequest>> merges = new ArrayList<>();
-        private final Map<String, DecodeRequest> decoding = new HashMap<>();
+        private final List<ImageTask> misses = new ArrayList<>();
+        private final List<MergeRequest> merges = new ArrayList<>();
         private final Map<Topic<?>, AvroSerde<?>> serdes = new HashMap<>();
 
-        Pending(KafkaProducer<String, byte[]> producer, ContinuousBatcher batcher, long[] n) {
+        Pending(KafkaProducer<String, byte[]> producer, DecodeMachine batcher, long[] n) {
             this.producer = producer;
             this.batcher = batcher;
             this.n = n;
@@ -174,10 +171,10 @@ public final class Replay {
 
         void add(ImageTask task, VisionFeatures cached) {
             if (cached == null) {
-                misses.add(new Input<>(task.getTask().getTaskId(), task));
+                misses.add(task);
             } else {
-                merges.add(new Input<>(task.getTask().getTaskId(), MergeRequest.newBuilder().setTask(task.getTask())
-                        .setFeatures(cached).setCacheHit(true).build()));
+                merges.add(MergeRequest.newBuilder().setTask(task.getTask()).setFeatures(cached).setCacheHit(true)
+                        .build());
             }
         }
 
@@ -207,10 +204,9 @@ public final class Replay {
             for (Output<?> o : result.outputs()) {
                 SpecificRecord v = o.value();
                 if (v instanceof MergeRequest m) {
-                    merges.add(new Input<>(o.key(), m));
+                    merges.add(m);
                 } else if (v instanceof DecodeRequest d) {
-                    decoding.put(d.getTask().getTaskId(), d);
-                    batcher.submit(decode.request(d.getTask().getTaskId(), d));
+                    batcher.submit(d.getTask().getTaskId(), d);
                 } else if (v instanceof Answer a) {
                     answer(a);
                     n[5]++;
@@ -220,10 +216,12 @@ public final class Replay {
             }
         }
 
-        void finish(List<ContinuousBatcher.Finished> done) {
-            for (ContinuousBatcher.Finished f : done) {
-                DecodeRequest d = decoding.remove((String) f.tag());
-                answer(decode.answer(d, f.generation()).value());
+        void finish(List<Finished> done) {
+            for (Finished f : done) {
+                for (Output<?> o : f.result().outputs()) {
+                    answer((Answer) o.value());  // decode's only output is the answer
+                }
+                n[5] += f.result().isFailure() ? 1 : 0;
             }
         }
 

@@ -1,4 +1,4 @@
-package io.llavastream.worker;
+package io.llavastream.stage;
 
 import io.llavastream.tensor.TensorCodec;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -6,10 +6,13 @@ import static org.assertj.core.api.Assertions.within;
 
 import io.llavastream.model.EngineOptions;
 import io.llavastream.model.LlavaModel;
+import io.llavastream.model.VisionParts;
 import io.llavastream.model.ModelDirectory;
 import io.llavastream.model.image.InvalidImageException;
+import io.llavastream.rules.CacheKey;
+import io.llavastream.rules.DeadLetterReason;
+import io.llavastream.rules.ImageTasks;
 import io.llavastream.schemas.Answer;
-import io.llavastream.schemas.DeadLetter;
 import io.llavastream.schemas.FinishReason;
 import io.llavastream.schemas.ImageEmbedding;
 import io.llavastream.schemas.ImageTask;
@@ -17,34 +20,34 @@ import io.llavastream.schemas.MergeRequest;
 import io.llavastream.schemas.VisionFeatures;
 import io.llavastream.scenes.SceneGenerator;
 import io.llavastream.scenes.SceneRenderer;
-import io.llavastream.serde.InMemorySchemaRegistry;
 import io.llavastream.topics.Topics;
-import java.nio.charset.StandardCharsets;
+import io.llavastream.worker.TestRecords;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.Arrays;
 import java.util.List;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The vision stage on the bundled demo model and real ONNX Runtime. */
-class VisionStageTest {
+/** The vision machine on the bundled demo model's vision parts alone and real ONNX Runtime. */
+class VisionMachineTest {
     static final Clock CLOCK = Clock.fixed(Instant.parse("2025-01-02T03:04:05Z"), ZoneOffset.UTC);
     static LlavaModel model;
-    static VisionStage stage;
+    static VisionParts parts;
+    static VisionMachine stage;
 
     @BeforeAll
     static void load() {
         model = LlavaModel.load(ModelDirectory.bundled(), EngineOptions.cpu());
-        stage = new VisionStage(model, CLOCK);
+        parts = VisionParts.load(ModelDirectory.bundled(), EngineOptions.cpu());
+        stage = new VisionMachine(parts, 8, CLOCK);
     }
 
     @AfterAll
     static void close() {
+        parts.close();
         model.close();
     }
 
@@ -55,12 +58,12 @@ class VisionStageTest {
     @Test
     void eachImageGetsItsFeaturesEmbeddingAndMergeRequestUnderTheRightKeys() {
         byte[] png = scene(0);
-        List<Input<ImageTask>> batch = List.of(TestRecords.imageTask("post", 0, 2, png),
+        List<ImageTask> batch = List.of(TestRecords.imageTask("post", 0, 2, png),
                 TestRecords.imageTask("post", 1, 2, scene(1)));
         List<StageResult> results = stage.process(batch);
         assertThat(results).hasSize(2).allSatisfy(r -> assertThat(r.isFailure()).isFalse());
         List<Output<?>> out = results.get(0).outputs();
-        String cacheKey = VisionStage.sha256(png) + "|" + model.modelId();
+        String cacheKey = CacheKey.of(ImageTasks.sha256Hex(png), model.visionModelId());
         assertThat(out).extracting(o -> o.topic().name()).containsExactly(Topics.VISION_FEATURES.name(),
                 Topics.IMAGE_EMBEDDINGS.name(), Topics.MERGE_REQUESTS.name());
         assertThat(out).extracting(Output::key).containsExactly(cacheKey, cacheKey, "post/0");
@@ -71,8 +74,8 @@ class VisionStageTest {
         int e = model.directory().config().vision().projectionDim();
         assertThat(TensorCodec.shape(f.getPatchFeatures())).containsExactly(patches, dv);
         assertThat(TensorCodec.shape(f.getImageEmbedding())).containsExactly(e);
-        assertThat(f.getVisionModelId()).isEqualTo(model.modelId());
-        assertThat(f.getImageSha256()).isEqualTo(VisionStage.sha256(png));
+        assertThat(f.getVisionModelId()).isEqualTo(model.visionModelId());
+        assertThat(f.getImageSha256()).isEqualTo(ImageTasks.sha256Hex(png));
         assertThat(f.getVisionMs()).isPositive();
         float[] emb = TensorCodec.floats(f.getImageEmbedding());
         double norm = Math.sqrt(dot(emb, emb));
@@ -85,9 +88,9 @@ class VisionStageTest {
         ImageEmbedding ie = (ImageEmbedding) out.get(1).value();
         assertThat(ie.getEmbedding()).isEqualTo(f.getImageEmbedding());
         assertThat(ie.getPostId()).isEqualTo("post");
-        assertThat(ie.getModelId()).isEqualTo(model.modelId());
+        assertThat(ie.getModelId()).isEqualTo(model.visionModelId());
         MergeRequest m = (MergeRequest) out.get(2).value();
-        assertThat(m.getTask()).isEqualTo(batch.get(0).value().getTask());
+        assertThat(m.getTask()).isEqualTo(batch.get(0).getTask());
         assertThat(m.getFeatures()).isEqualTo(f);
         assertThat(m.getCacheHit()).isFalse();
         assertThat(((ImageEmbedding) results.get(1).outputs().get(1).value()).getImageIndex()).isEqualTo(1);
@@ -103,49 +106,46 @@ class VisionStageTest {
         assertThat(results.get(0).outputs()).hasSize(3);
         assertThat(results.get(2).outputs()).hasSize(3);
         StageResult bad = results.get(1);
-        assertThat(bad.failure().get().errorType()).isEqualTo("CORRUPT_IMAGE");
+        assertThat(bad.failure().get().reason()).isEqualTo(DeadLetterReason.CORRUPT_IMAGE);
         assertThat(bad.failure().get().message()).startsWith("TRUNCATED");
         assertErrorAnswer(bad.outputs(), "p/1", "CORRUPT_IMAGE", model.modelId());
     }
 
     @Test
-    void throughTheRuntimeACorruptImageIsOneDeadLetterWithItsBytesAndOneErrorAnswer() {
-        InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
-        List<Input<ImageTask>> tasks = List.of(TestRecords.imageTask("q", 0, 2, scene(5)),
-                TestRecords.imageTask("q", 1, 2, "GIF89a not really".getBytes(StandardCharsets.US_ASCII)));
-        List<ConsumerRecord<byte[], byte[]>> records = tasks.stream().map(t -> new ConsumerRecord<>(
-                Topics.VISION_REQUESTS.name(), 0, t.value().getTask().getImageIndex(),
-                t.key().getBytes(StandardCharsets.UTF_8),
-                Topics.VISION_REQUESTS.valueSerde(registry).serialize(Topics.VISION_REQUESTS.name(), t.value())))
-                .toList();
-        ProcessedBatch out = new BatchProcessor<>(stage, registry, 8, CLOCK).process(records);
-        assertThat(out.deadLetters()).isEqualTo(1);
-        assertThat(out.records()).extracting(ProducerRecord::topic).containsExactly(Topics.VISION_FEATURES.name(),
-                Topics.IMAGE_EMBEDDINGS.name(), Topics.MERGE_REQUESTS.name(), Topics.ANSWERS.name(),
-                Topics.DEAD_LETTERS.name());
-        ProducerRecord<byte[], byte[]> dlq = out.records().get(4);
-        DeadLetter d = Topics.DEAD_LETTERS.valueSerde(registry).deserialize(dlq.topic(), dlq.value());
-        assertThat(d.getErrorType()).isEqualTo("CORRUPT_IMAGE");
-        assertThat(d.getStage()).isEqualTo("vision");
-        assertThat(BatchProcessorTest.bytes(d.getValue())).containsExactly(records.get(1).value());
-        assertThat(new String(dlq.key(), StandardCharsets.UTF_8)).isEqualTo("q/1");
+    void asAMachineEverythingSubmittedFinishesInOneStepWithItsTag() {
+        VisionMachine m = new VisionMachine(parts, 2, CLOCK);
+        assertThat(m.continuous()).isFalse();
+        assertThat(m.capacity()).isEqualTo(2);
+        m.submit("a", TestRecords.imageTask("s", 0, 2, scene(7)));
+        m.submit("b", TestRecords.imageTask("s", 1, 2, Arrays.copyOf(scene(8), 50)));
+        assertThat(m.inFlight()).isEqualTo(2);
+        List<Finished> done = m.step();
+        assertThat(done).extracting(Finished::tag).containsExactly("a", "b");
+        assertThat(done.get(0).result().isFailure()).isFalse();
+        assertThat(done.get(1).result().failure().get().reason()).isEqualTo(DeadLetterReason.CORRUPT_IMAGE);
+        assertThat(m.inFlight()).isZero();
+        assertThat(m.step()).isEmpty();
+        m.submit("c", TestRecords.imageTask("s", 0, 1, scene(9)));
+        m.cancel(List.of("c"));
+        assertThat(m.inFlight()).isZero();
+        assertThat(m.step()).isEmpty();
     }
 
     @Test
     void imageBytesThatDoNotMatchTheTaskHashAreRefusedSoTheCacheIsNotPoisoned() {
-        Input<ImageTask> t = TestRecords.imageTask("h", 0, 1, scene(6));
-        t.value().getTask().setImageSha256("0".repeat(64));
+        ImageTask t = TestRecords.imageTask("h", 0, 1, scene(6));
+        t.getTask().setImageSha256("0".repeat(64));
         StageResult r = stage.process(List.of(t)).get(0);
-        assertThat(r.failure().get().errorType()).isEqualTo("SHA256_MISMATCH");
-        assertErrorAnswer(r.outputs(), "h/0", "SHA256_MISMATCH", model.modelId());
+        assertThat(r.failure().get().reason()).isEqualTo(DeadLetterReason.IMAGE_HASH_MISMATCH);
+        assertErrorAnswer(r.outputs(), "h/0", "IMAGE_HASH_MISMATCH", model.modelId());
     }
 
     @Test
     void tooManyPixelsIsAnOversizedImage() {
-        assertThat(VisionStage.errorType(new InvalidImageException(InvalidImageException.Reason.TOO_MANY_PIXELS,
-                "x"))).isEqualTo("IMAGE_TOO_LARGE");
-        assertThat(VisionStage.errorType(new InvalidImageException(InvalidImageException.Reason.NOT_AN_IMAGE,
-                "x"))).isEqualTo("CORRUPT_IMAGE");
+        assertThat(VisionMachine.reason(new InvalidImageException(InvalidImageException.Reason.TOO_MANY_PIXELS,
+                "x"))).isEqualTo(DeadLetterReason.IMAGE_TOO_LARGE);
+        assertThat(VisionMachine.reason(new InvalidImageException(InvalidImageException.Reason.NOT_AN_IMAGE,
+                "x"))).isEqualTo(DeadLetterReason.CORRUPT_IMAGE);
     }
 
     static void assertErrorAnswer(List<Output<?>> outputs, String taskId, String errorType, String modelId) {
