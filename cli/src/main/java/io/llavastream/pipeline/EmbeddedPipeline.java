@@ -39,6 +39,12 @@ public final class EmbeddedPipeline implements AutoCloseable {
      */
     public EmbeddedPipeline(Path modelDir, List<String> stages, int maxBatch, Consumer<String> log)
             throws IOException, InterruptedException {
+        this(modelDir, stages, maxBatch, Map.of(), log);
+    }
+
+    /** @param topologySettings more {@link PipelineConfig} settings, e.g. source.prompts */
+    public EmbeddedPipeline(Path modelDir, List<String> stages, int maxBatch, Map<String, String> topologySettings,
+                            Consumer<String> log) throws IOException, InterruptedException {
         long t0 = System.nanoTime();
         broker = EmbeddedKafkaBroker.start();
         registryServer = SchemaRegistryServer.start();
@@ -47,9 +53,11 @@ public final class EmbeddedPipeline implements AutoCloseable {
         String modelId;
         modelId = ModelDirectory.open(modelDir).config().visionModelId();
         stateDir = Files.createTempDirectory("llava-streams");
-        topology = PipelineTopologyApp.start(broker.bootstrapServers(), new PipelineConfig(Map.of(
-                PipelineConfig.VISION_MODEL_ID_CONFIG, modelId, PipelineConfig.REPLICATION_FACTOR_CONFIG, "1",
-                PipelineConfig.STATE_DIR_CONFIG, stateDir.toString())), registry());
+        Map<String, Object> pipeline = new HashMap<>(topologySettings);
+        pipeline.put(PipelineConfig.VISION_MODEL_ID_CONFIG, modelId);
+        pipeline.put(PipelineConfig.REPLICATION_FACTOR_CONFIG, "1");
+        pipeline.put(PipelineConfig.STATE_DIR_CONFIG, stateDir.toString());
+        topology = PipelineTopologyApp.start(broker.bootstrapServers(), new PipelineConfig(pipeline), registry());
         for (String stage : stages) {
             Map<String, Object> settings = new HashMap<>();
             settings.put(WorkerConfig.STAGE, stage);

@@ -49,9 +49,14 @@ public final class DecodeMachine implements StageMachine<DecodeRequest> {
      * once, with as many more queued ({@link #capacity()}).
      */
     public DecodeMachine(DecodeParts parts, int maxBatch, int maxNewTokens, Clock clock) {
+        this(parts, maxBatch, SamplingParams.greedy(maxNewTokens), clock);
+    }
+
+    /** Like the greedy machine, with other sampling (the {@code caption} command's temperature, top-p and seed). */
+    public DecodeMachine(DecodeParts parts, int maxBatch, SamplingParams params, Clock clock) {
         this.parts = parts;
         this.maxBatch = maxBatch;
-        this.params = SamplingParams.greedy(maxNewTokens);
+        this.params = params;
         this.clock = clock;
         this.errors = new ErrorAnswers(parts.modelId(), clock);
         this.hiddenSize = parts.decoder().config().hiddenSize();
