@@ -150,7 +150,12 @@ public final class DecodeMachine implements StageMachine<DecodeRequest> {
 
     /** The request's inputs_embeds [T, D], after checking its shape, its bytes and the room left to generate. */
     private float[] embeds(DecodeRequest r) {
-        int[] shape = TensorCodec.shape(r.getInputsEmbeds());
+        int[] shape;
+        try {
+            shape = TensorCodec.shape(r.getInputsEmbeds());
+        } catch (RuntimeException e) {
+            throw new BadRequestException(DeadLetterReason.BAD_TENSOR, "inputs_embeds: " + e.getMessage());
+        }
         int t = r.getInputIds().size();
         if (shape.length != 2 || shape[0] != t || shape[1] != hiddenSize || t == 0) {
             throw new BadRequestException(DeadLetterReason.BAD_DECODE_REQUEST, "inputs_embeds has shape "

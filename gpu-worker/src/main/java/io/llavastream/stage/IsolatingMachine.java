@@ -13,11 +13,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A {@link StageMachine} whose {@link #step} never throws for a model failure: when the wrapped machine's step
- * throws (an ONNX Runtime error, a bug on one odd input), the machine is reset and every input that was in flight
- * is run again alone, from a fresh state, until it finishes. One that fails alone is the culprit: it finishes as a
- * STAGE_ERROR with the stage's failure outputs (an ERROR answer); the others finish normally. Only an
- * {@link Error} (out of memory, ...) goes through.
+ * A {@link StageMachine} whose {@link #submit}, {@link #step} and {@link #failed} never throw for a model failure:
+ * when the wrapped machine's step throws (an ONNX Runtime error, a bug on one odd input), the machine is reset and
+ * every input that was in flight is run again alone, from a fresh state, until it finishes. One that fails alone
+ * is the culprit: it finishes as a STAGE_ERROR with the stage's failure outputs (an ERROR answer); the others
+ * finish normally. An input whose submit throws finishes as a STAGE_ERROR at the next step. Only an {@link Error}
+ * (out of memory, ...) goes through.
  *
  * <p>Both drivers (Kafka and in-process) wrap their machine in one.
  */
@@ -27,6 +28,8 @@ public final class IsolatingMachine<I extends SpecificRecord> implements StageMa
     private final StageMachine<I> inner;
     /** What is in flight in {@link #inner}, by tag, in submit order: what to re-run when a step throws. */
     private final Map<Object, I> inFlight = new LinkedHashMap<>();
+    /** Inputs whose submit threw, returned by the next step. */
+    private final List<Finished> refused = new ArrayList<>();
     private long isolations;
 
     public IsolatingMachine(StageMachine<I> inner) {
@@ -55,27 +58,35 @@ public final class IsolatingMachine<I extends SpecificRecord> implements StageMa
 
     @Override
     public int inFlight() {
-        return inner.inFlight();
+        return inner.inFlight() + refused.size();
     }
 
+    /** @throws IllegalArgumentException when {@code tag} is in flight already (a driver bug, not an input's) */
     @Override
     public void submit(Object tag, I input) {
-        if (inFlight.containsKey(tag)) {
+        if (inFlight.containsKey(tag) || refused.stream().anyMatch(f -> f.tag().equals(tag))) {
             throw new IllegalArgumentException(stage().id() + ": tag " + tag + " is already in flight");
         }
-        inFlight.put(tag, input);
-        inner.submit(tag, input);
+        try {
+            inner.submit(tag, input);
+            inFlight.put(tag, input);
+        } catch (RuntimeException e) {
+            LOG.warn("{}: submitting input {} failed", stage().id(), tag, e);
+            refused.add(new Finished(tag, failed(input, DeadLetterReason.STAGE_ERROR, "submit: " + e)));
+        }
     }
 
     @Override
     public List<Finished> step() {
-        List<Finished> done;
+        List<Finished> done = new ArrayList<>(refused);
+        refused.clear();
         try {
-            done = inner.step();
+            List<Finished> stepped = inner.step();
+            stepped.forEach(f -> inFlight.remove(f.tag()));
+            done.addAll(stepped);
         } catch (RuntimeException e) {
-            return isolate(e);
+            done.addAll(isolate(e));
         }
-        done.forEach(f -> inFlight.remove(f.tag()));
         return done;
     }
 
@@ -109,25 +120,34 @@ public final class IsolatingMachine<I extends SpecificRecord> implements StageMa
         } catch (RuntimeException e) {
             LOG.warn("{}: input {} fails alone: {}", stage().id(), tag, e.toString(), e);
             inner.reset();
-            return new Finished(tag, inner.failed(input, DeadLetterReason.STAGE_ERROR, e.toString()));
+            return new Finished(tag, failed(input, DeadLetterReason.STAGE_ERROR, e.toString()));
         }
     }
 
+    /** The stage's failure result; when even that throws, the failure alone, without outputs. */
     @Override
     public StageResult failed(I input, DeadLetterReason reason, String message) {
-        return inner.failed(input, reason, message);
+        try {
+            return inner.failed(input, reason, message);
+        } catch (RuntimeException e) {
+            LOG.warn("{}: no failure outputs for an input that failed with {}: {}", stage().id(), reason,
+                    e.toString());
+            return StageResult.failed(reason, message, List.of());
+        }
     }
 
     @Override
     public void cancel(Collection<?> tags) {
         inner.cancel(tags);
         inFlight.keySet().removeAll(tags);
+        refused.removeIf(f -> tags.contains(f.tag()));
     }
 
     @Override
     public void reset() {
         inner.reset();
         inFlight.clear();
+        refused.clear();
     }
 
     /** How many steps have thrown and been isolated so far. */
@@ -138,6 +158,7 @@ public final class IsolatingMachine<I extends SpecificRecord> implements StageMa
     @Override
     public void close() {
         inFlight.clear();
+        refused.clear();
         inner.close();
     }
 }

@@ -100,7 +100,12 @@ public final class MergeMachine extends BatchMachine<MergeRequest> {
 
     /** The request's Zv, after checking it is [P, Dv] for this model and that its bytes fill that shape. */
     private float[] zv(MergeRequest r) {
-        int[] shape = TensorCodec.shape(r.getFeatures().getPatchFeatures());
+        int[] shape;
+        try {
+            shape = TensorCodec.shape(r.getFeatures().getPatchFeatures());
+        } catch (RuntimeException e) {
+            throw new BadFeaturesException(DeadLetterReason.BAD_TENSOR, "patch_features: " + e.getMessage());
+        }
         if (shape.length != 2 || shape[0] != patches || shape[1] != featureDim) {
             throw new BadFeaturesException(DeadLetterReason.BAD_TENSOR, "patch_features has shape "
                     + Arrays.toString(shape) + ", expected [" + patches + ", " + featureDim + "]");

@@ -1,12 +1,17 @@
 package io.llavastream.worker;
 
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.FencedInstanceIdException;
+import org.apache.kafka.common.errors.IllegalGenerationException;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.OutOfOrderSequenceException;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.RetriableException;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.kafka.common.errors.UnknownMemberIdException;
 import org.apache.kafka.common.errors.UnsupportedVersionException;
 
 /**
@@ -35,11 +40,15 @@ final class Fatal {
 
     /**
      * True when a failed transaction may be the records' fault (the broker refused them: too large, invalid, ...);
-     * false for timeouts and other retriable errors and for a registry outage, which say nothing about them.
+     * false for what says nothing about them: timeouts and other retriable errors, a registry outage, and a group
+     * that moved on (a rebalance bumped the generation, so the offsets of the old one were refused).
      */
     static boolean blamesRecords(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof RetriableException || RecordReader.registryUnavailable(t)) {
+            if (t instanceof RetriableException || RecordReader.registryUnavailable(t)
+                    || t instanceof CommitFailedException || t instanceof RebalanceInProgressException
+                    || t instanceof IllegalGenerationException || t instanceof UnknownMemberIdException
+                    || t instanceof InvalidProducerEpochException) {
                 return false;
             }
         }

@@ -188,6 +188,9 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
             admitBacklog();
             if (backlog.isEmpty() && machine.inFlight() < machine.capacity()) {
                 admit(consumer.poll(Duration.ofMillis(pollTimeoutMs())));
+                if (needsRecovery) {  // a publish before a revocation failed: start over from the commits
+                    return;
+                }
             }
             stepIfDue();
             publish();

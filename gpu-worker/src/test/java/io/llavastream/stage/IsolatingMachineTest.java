@@ -65,6 +65,20 @@ class IsolatingMachineTest {
     }
 
     @Test
+    void anInputWhoseSubmitThrowsFinishesAsAStageErrorAtTheNextStep() {
+        TestRecords.SlowEchoMachine inner = new TestRecords.SlowEchoMachine(8);
+        IsolatingMachine<ImageTask> m = new IsolatingMachine<>(inner);
+        m.submit("bad", task("b", "steps:x"));  // the machine cannot parse its step count
+        m.submit("good", task("g", "g"));
+        assertThat(m.inFlight()).isEqualTo(2);
+        List<Finished> done = m.step();
+        assertThat(texts(done)).isEqualTo(Map.of("bad", "error:STAGE_ERROR", "good", "g"));
+        assertThat(done.get(0).result().failure().orElseThrow().message()).startsWith("submit: ")
+                .contains("NumberFormatException");
+        assertThat(m.inFlight()).isZero();
+    }
+
+    @Test
     void cancelledInputsDoNotComeBackEvenWhenIsolated() {
         IsolatingMachine<ImageTask> m = new IsolatingMachine<>(new TestRecords.EchoMachine(8));
         m.submit("a", task("a", "x"));

@@ -81,7 +81,8 @@ class StageDriverTest {
         long aborts = driver.stats().snapshot().aborts();
         if (aborts > seenAborts) {
             seenAborts = aborts;
-            input.forEach(consumer::addRecord);  // the mock skips those below the (rewound) position
+            input.stream().filter(r -> consumer.assignment().contains(new TopicPartition(r.topic(), r.partition())))
+                    .forEach(consumer::addRecord);  // the mock skips those below the (rewound) position
         }
         driver.loop();
     }
@@ -257,6 +258,28 @@ class StageDriverTest {
         assertThat(answers()).extracting(a -> a.getTask().getTaskId()).containsExactly("p0-0/0", "p1-0/0");
         assertThat(lastOffsets()).containsOnlyKeys(P1);
         assertThat(machine.inFlight()).isZero();
+        assertThat(driver.stats().snapshot().inFlight()).isZero();
+    }
+
+    @Test
+    void aPublishThatFailsJustBeforeARevocationIsRecoveredFromAndTheRevokedWorkIsLeftToItsNewOwner() {
+        start(new TestRecords.EchoMachine(4));
+        add(P0, 0, "a");
+        add(P0, 1, "b");
+        producer.commitTransactionException = new KafkaException("broker went away");
+        loop();  // aborted: from now on one record per transaction until both are through
+        producer.commitTransactionException = null;
+        loop();  // both answered again; only P0@0 is released, P0@1 waits for the next transaction
+        assertThat(answers()).extracting(Answer::getText).containsExactly("a");
+        producer.commitTransactionException = new KafkaException("broker went away again");
+        consumer.rebalance(List.of(P1));  // the publish before revoking P0 fails too
+        producer.commitTransactionException = null;
+        add(P1, 0, "c");
+        loops(3);
+        assertThat(answers()).extracting(Answer::getText).containsExactly("a", "c");
+        assertThat(committed(P0)).isEqualTo(1);
+        assertThat(committed(P1)).isEqualTo(1);
+        assertThat(driver.stats().snapshot().aborts()).isEqualTo(2);
         assertThat(driver.stats().snapshot().inFlight()).isZero();
     }
 

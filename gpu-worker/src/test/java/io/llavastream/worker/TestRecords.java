@@ -158,8 +158,9 @@ public final class TestRecords {
         @Override
         public void submit(Object tag, ImageTask input) {
             String type = input.getContentType();
+            int steps = type.startsWith("steps:") ? Integer.parseInt(type.substring(6)) : 1;
             running.put(tag, input);
-            stepsLeft.put(tag, type.startsWith("steps:") ? Integer.parseInt(type.substring(6)) : 1);
+            stepsLeft.put(tag, steps);
         }
 
         @Override
