@@ -89,6 +89,14 @@ class DeadLetterRecordsTest {
     }
 
     @Test
+    void theCapsAreTheDocumentedOnes() { // docs/registry.md and DeadLetter.avsc quote these
+        assertThat(DeadLetterRecords.MAX_DEAD_LETTER_BYTES).isEqualTo(1 << 20);
+        assertThat(DeadLetterRecords.MAX_ORIGINAL_BYTES).isEqualTo(960 * 1024);
+        assertThat(DeadLetterRecords.PREFIX_BYTES).isEqualTo(64 * 1024);
+        assertThat(DeadLetterRecords.MAX_MESSAGE_CHARS).isEqualTo(4096);
+    }
+
+    @Test
     void aSmallRecordKeepsItsBytesExactlyAndACopyOfThem() {
         byte[] value = {0, 0, 0, 0, 1, 2, 3};
         byte[] key = {'k'};

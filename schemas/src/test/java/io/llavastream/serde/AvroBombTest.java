@@ -348,6 +348,13 @@ class AvroBombTest {
     }
 
     @Test
+    void theCapsAreTheDocumentedOnes() { // docs/registry.md quotes these
+        assertThat(AvroLimits.MAX_LENGTH).isEqualTo(16 << 20);
+        assertThat(AvroLimits.MAX_ITEMS).isEqualTo(1 << 20);
+        assertThat(AvroLimits.MAX_DEPTH).isEqualTo(64);
+    }
+
+    @Test
     void everyPoisonReasonIsADeadLetterReason() {
         for (SerdeException.Reason r : SerdeException.Reason.values()) {
             if (r != SerdeException.Reason.REGISTRY_UNAVAILABLE) {
