@@ -44,7 +44,7 @@ final class AvroLimits {
      * request has a few thousand token ids.
      */
     static final int MAX_ITEMS = 1 << 20;
-    /** Deepest nesting of records, unions, arrays and maps (the pipeline's schemas nest at most 6 deep). */
+    /** Deepest nesting of records, unions, arrays and maps; the pipeline's own schemas nest a few levels deep. */
     static final int MAX_DEPTH = 64;
 
     private final ByteArrayInputStream bytes;
