@@ -3,6 +3,7 @@ package io.llavastream.pipeline;
 import io.llavastream.kafka.EmbeddedKafkaBroker;
 import io.llavastream.model.EngineOptions;
 import io.llavastream.model.ModelDirectory;
+import io.llavastream.serde.KafkaSchemaRegistry;
 import io.llavastream.serde.SchemaRegistry;
 import io.llavastream.serde.SchemaRegistryServer;
 import io.llavastream.topology.PipelineConfig;
@@ -21,8 +22,9 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Broker, registry, topology and the stage workers in this JVM. Each worker is its own consumer group with its
- * own model parts (only its stage's) and thread, exactly as it would be as a separate process; {@link #stages} lists which run
+ * Broker, registry (kept in the broker's {@code _schemas} topic, as {@code ./llava-stream broker} keeps it),
+ * topology and the stage workers in this JVM. Each worker is its own consumer group with its own model parts
+ * (only its stage's) and thread, exactly as it would be as a separate process; {@link #stages} lists which run
  * here, so a test can run some stages as separate processes instead.
  */
 public final class EmbeddedPipeline implements AutoCloseable {
@@ -47,7 +49,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
                             Consumer<String> log) throws IOException, InterruptedException {
         long t0 = System.nanoTime();
         broker = EmbeddedKafkaBroker.start();
-        registryServer = SchemaRegistryServer.start();
+        registryServer = SchemaRegistryServer.start(KafkaSchemaRegistry.open(Map.of("bootstrap.servers",
+                broker.bootstrapServers()), KafkaSchemaRegistry.DEFAULT_TIMEOUT), 0);
         log.accept(String.format("broker at %s, schema registry at %s (%.1f s)", broker.bootstrapServers(),
                 registryServer.url(), (System.nanoTime() - t0) / 1e9));
         String modelId;
