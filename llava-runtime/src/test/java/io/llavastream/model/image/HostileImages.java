@@ -109,20 +109,19 @@ final class HostileImages {
         return png(chunks);
     }
 
-    /** zTXt: keyword, NUL, method 0, then zlib text that inflates to {@code inflated} bytes. */
-    static byte[] ztxt(long inflated) {
-        return chunk("zTXt", concat(latin1("Comment\0"), new byte[] {0}, zlibOfZeros(inflated)));
+    /** zTXt: keyword, NUL, method 0, then {@code zlib} as the text (e.g. {@link #zlibOfZeros} of 1 GiB). */
+    static byte[] ztxt(byte[] zlib) {
+        return chunk("zTXt", concat(latin1("Comment\0"), new byte[] {0}, zlib));
     }
 
     /** iTXt with the compression flag set: keyword, flag 1, method 0, empty language and translation, zlib text. */
-    static byte[] itxtCompressed(long inflated) {
-        return chunk("iTXt", concat(latin1("XML:com.adobe.xmp\0"), new byte[] {1, 0}, latin1("\0\0"),
-                zlibOfZeros(inflated)));
+    static byte[] itxtCompressed(byte[] zlib) {
+        return chunk("iTXt", concat(latin1("XML:com.adobe.xmp\0"), new byte[] {1, 0}, latin1("\0\0"), zlib));
     }
 
-    /** iCCP: profile name, NUL, method 0, then a zlib profile that inflates to {@code inflated} bytes. */
-    static byte[] iccp(long inflated) {
-        return chunk("iCCP", concat(latin1("ICC Profile\0"), new byte[] {0}, zlibOfZeros(inflated)));
+    /** iCCP: profile name, NUL, method 0, then {@code zlib} as the compressed profile. */
+    static byte[] iccp(byte[] zlib) {
+        return chunk("iCCP", concat(latin1("ICC Profile\0"), new byte[] {0}, zlib));
     }
 
     /** A PNG whose IHDR declares {@code w x h} RGB, with one IDAT that inflates to only 1 KiB. */
@@ -131,11 +130,11 @@ final class HostileImages {
     }
 
     /**
-     * A {@code w x h} palette PNG whose one IDAT inflates to {@code inflated} bytes, far more than the
-     * {@code (w + 1) * h} its rows need.
+     * A {@code w x h} palette PNG whose one IDAT is {@code zlib}: with {@link #zlibOfZeros} of 1 GiB, far more than
+     * the {@code (w + 1) * h} bytes its rows need.
      */
-    static byte[] pngWithIdatInflatingTo(int w, int h, long inflated) {
-        return png(ihdr(w, h, 8, 3), plte(), chunk("IDAT", zlibOfZeros(inflated)), iend());
+    static byte[] pngWithIdat(int w, int h, byte[] zlib) {
+        return png(ihdr(w, h, 8, 3), plte(), chunk("IDAT", zlib), iend());
     }
 
     /** A valid 16x16 PNG with {@code n} empty tEXt chunks and its image data split into {@code n} IDAT chunks. */
@@ -443,30 +442,7 @@ final class HostileImages {
         bits.write(0, 1); // no transform
         bits.write(0, 1); // no colour cache
         bits.write(0, 1); // no meta prefix codes
-        onePixelCodeGroup(bits, 0x80);
-        return riffChunk("VP8L", bits.toByteArray());
-    }
-
-    /**
-     * A 1x1 VP8L image whose meta prefix image names group 65535, followed by 65536 groups of five one-symbol
-     * codes (4 bits each): 160 KiB of input that makes a decoder build 327,680 prefix-code tables.
-     */
-    static byte[] vp8lPrefixGroupBomb() {
-        BitWriter bits = vp8lHeader(1, 1);
-        bits.write(0, 1); // no transform
-        bits.write(0, 1); // no colour cache
-        bits.write(1, 1); // meta prefix codes
-        bits.write(0, 3); // prefix bits = 2
-        bits.write(0, 1); // entropy image: no colour cache
-        onePixelCodeGroup(bits, 0xFF); // its one pixel: green 0xFF, red 0xFF -> group 0xFFFF
-        for (int g = 0; g < 65536; g++) {
-            for (int code = 0; code < 5; code++) {
-                bits.write(1, 1); // simple code
-                bits.write(0, 1); // one symbol
-                bits.write(0, 1); // 1-bit symbol
-                bits.write(0, 1); // symbol 0
-            }
-        }
+        oneColourCodeGroup(bits);
         return riffChunk("VP8L", bits.toByteArray());
     }
 
@@ -480,13 +456,13 @@ final class HostileImages {
         return bits;
     }
 
-    /** Green, red, blue, alpha, distance: each a simple code of one 8-bit symbol. */
-    private static void onePixelCodeGroup(BitWriter bits, int value) {
+    /** Green, red, blue, alpha, distance: each a simple code of one 8-bit symbol (grey 0x80, opaque). */
+    private static void oneColourCodeGroup(BitWriter bits) {
         for (int code = 0; code < 5; code++) {
-            bits.write(1, 1);
-            bits.write(0, 1);
-            bits.write(1, 1);
-            bits.write(code == 4 ? 0 : code == 3 ? 0xFF : value, 8);
+            bits.write(1, 1); // simple code
+            bits.write(0, 1); // one symbol
+            bits.write(1, 1); // 8-bit symbol
+            bits.write(code == 4 ? 0 : code == 3 ? 0xFF : 0x80, 8);
         }
     }
 

@@ -2,7 +2,6 @@ package io.llavastream.model.image;
 
 import static io.llavastream.model.image.HostileImages.GIB;
 import static io.llavastream.model.image.HostileImages.MIB;
-import static io.llavastream.model.image.HostileImages.chunk;
 import static io.llavastream.model.image.HostileImages.concat;
 import static io.llavastream.model.image.HostileImages.latin1;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -56,21 +55,19 @@ class ImageBombTest {
     @Test
     void pngWhoseZtxtInflatesToOneGibIsDecodedWithoutInflatingIt() {
         for (int colourType : new int[] {2, 3}) { // the JDK reads all metadata of palette images (type 3)
-            byte[] png = HostileImages.blankPng(16, 16, colourType, chunk("zTXt", concat(latin1("Comment\0\0"), zlibOfOneGib)));
+            byte[] png = HostileImages.blankPng(16, 16, colourType, HostileImages.ztxt(zlibOfOneGib));
             assertDecodes(png, 16, 16);
         }
     }
 
     @Test
     void pngWhoseCompressedItxtInflatesToOneGibIsDecodedWithoutInflatingIt() {
-        byte[] itxt = chunk("iTXt", concat(latin1("XML:com.adobe.xmp\0"), new byte[] {1, 0}, latin1("\0\0"), zlibOfOneGib));
-        assertDecodes(HostileImages.blankPng(16, 16, 3, itxt), 16, 16);
+        assertDecodes(HostileImages.blankPng(16, 16, 3, HostileImages.itxtCompressed(zlibOfOneGib)), 16, 16);
     }
 
     @Test
     void pngWhoseIccpProfileInflatesToOneGibIsDecodedWithoutInflatingIt() {
-        byte[] iccp = chunk("iCCP", concat(latin1("ICC Profile\0\0"), zlibOfOneGib));
-        assertDecodes(HostileImages.blankPng(16, 16, 3, iccp), 16, 16);
+        assertDecodes(HostileImages.blankPng(16, 16, 3, HostileImages.iccp(zlibOfOneGib)), 16, 16);
     }
 
     @Test
@@ -81,9 +78,7 @@ class ImageBombTest {
 
     @Test
     void pngIdatThatInflatesToOneGibIsReadOnlyAsFarAsItsRowsNeed() {
-        byte[] png = HostileImages.png(HostileImages.ihdr(64, 64, 8, 3), HostileImages.plte(),
-                chunk("IDAT", zlibOfOneGib), HostileImages.iend());
-        Outcome o = assertDecodes(png, 64, 64);
+        Outcome o = assertDecodes(HostileImages.pngWithIdat(64, 64, zlibOfOneGib), 64, 64);
         assertThat(o.allocated).isLessThan(8L * MIB);
     }
 
@@ -217,7 +212,7 @@ class ImageBombTest {
 
     @Test
     void bmpWithAnEmbeddedPngOrJpegIsUnsupported() {
-        byte[] pngBomb = HostileImages.blankPng(16, 16, 3, HostileImages.ztxt(64L * MIB));
+        byte[] pngBomb = HostileImages.blankPng(16, 16, 3, HostileImages.ztxt(HostileImages.zlibOfZeros(64L * MIB)));
         assertRefused(HostileImages.bmp(16, 16, 24, 5, 0, pngBomb), Reason.UNSUPPORTED_FORMAT,
                 "BMP with an embedded PNG (compression 5) is not supported; expected uncompressed, RLE or bit-field"
                         + " pixel data");
@@ -322,7 +317,9 @@ class ImageBombTest {
                 "image format TIFF is not supported; expected PNG, JPEG, GIF, BMP or WebP data");
         byte[] avif = concat(new byte[] {0, 0, 0, 0x1C}, latin1("ftypavif"), new byte[64]);
         assertRefused(avif, Reason.UNSUPPORTED_FORMAT, "image format AVIF is not supported; expected PNG, JPEG, GIF, BMP or WebP data");
-        assertRefused(latin1("\u0000\u0001\u0002\u0003 not an image at all"), Reason.NOT_AN_IMAGE, null);
+        assertRefused(latin1("\u0000\u0001\u0002\u0003 not an image at all"), Reason.NOT_AN_IMAGE, "data is not a recognised"
+                + " image: it starts with bytes [00 01 02 03 20 6e 6f 74] (24 bytes in all); expected PNG, JPEG, GIF,"
+                + " BMP or WebP data");
     }
 
     // ------------------------------------------------------------------ helpers
