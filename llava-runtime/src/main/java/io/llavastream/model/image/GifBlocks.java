@@ -23,7 +23,8 @@ import java.util.Locale;
  *       {@link #MAX_OVERRUN_PIXELS} pixels past the frame's {@code width x height}: refused as an LZW bomb.
  * </ul>
  *
- * <p>Expects a structure that {@link TruncationCheck} found complete up to the end of the first frame.
+ * <p>Expects a structure that {@link TruncationCheck} found complete up to the end of the first frame. Sizes are
+ * checked once a frame is found: a GIF without one is corrupt, whatever its header says.
  */
 final class GifBlocks {
     /**
@@ -36,7 +37,6 @@ final class GifBlocks {
     }
 
     static byte[] firstFrameOnly(byte[] gif, PixelLimit limit) {
-        limit.check("GIF logical screen", u16le(gif, 6), u16le(gif, 8));
         int pos = 13 + colourTableBytes(u8(gif, 10));
         int gce = -1;
         while (pos < gif.length && u8(gif, pos) == 0x21) {
@@ -51,8 +51,12 @@ final class GifBlocks {
             pos = end;
         }
         if (pos + 10 > gif.length || u8(gif, pos) != 0x2C) {
-            return gif; // no frame: the reader reports it
+            throw new InvalidImageException(Reason.NOT_AN_IMAGE, String.format(Locale.ROOT,
+                    "GIF has no image at byte %d, after its header and extensions (found %s); expected an image"
+                            + " descriptor (0x2c)", pos, pos < gif.length ? String.format("0x%02x", u8(gif, pos))
+                            : "the end of the data"));
         }
+        limit.check("GIF logical screen", u16le(gif, 6), u16le(gif, 8));
         int width = u16le(gif, pos + 5);
         int height = u16le(gif, pos + 7);
         limit.check("image", width, height);

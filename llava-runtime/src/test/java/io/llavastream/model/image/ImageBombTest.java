@@ -153,6 +153,14 @@ class ImageBombTest {
     }
 
     @Test
+    void gifWithAHugeLogicalScreenButNoFrameIsNotAnImage() {
+        // "GIF89a not really": the header's bytes read as a 28192x29807 screen; without a frame it is corrupt.
+        assertRefused(latin1("GIF89a not really"), Reason.NOT_AN_IMAGE,
+                "GIF has no image at byte 13, after its header and extensions (found 0x61); expected an image"
+                        + " descriptor (0x2c)");
+    }
+
+    @Test
     void gifFrameDeclaringAHugeSizeIsRefused() {
         assertRefused(HostileImages.gif(1, 1, 65535, 65535, 1), Reason.TOO_MANY_PIXELS,
                 "image is 65535x65535 = 4294836225 pixels, over the limit of 4000000");
