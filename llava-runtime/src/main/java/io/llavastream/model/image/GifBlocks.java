@@ -23,6 +23,8 @@ import java.util.Locale;
  *       {@link #MAX_OVERRUN_PIXELS} pixels past the frame's {@code width x height}: refused as an LZW bomb.
  * </ul>
  *
+ * <p>Figures measured once, 2026-12-01 (JDK 17.0.15, TwelveMonkeys 3.12.0), with the reader as it was used before.
+ *
  * <p>Expects a structure that {@link TruncationCheck} found complete up to the end of the first frame. Sizes are
  * checked once a frame is found: a GIF without one is corrupt, whatever its header says.
  */

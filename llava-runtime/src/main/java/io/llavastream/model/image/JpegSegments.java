@@ -25,6 +25,8 @@ import java.util.Locale;
  * reader for one output pass after the last scan is no way out: libjpeg then decides on block smoothing before
  * the scans are read, and the pixels no longer equal libjpeg-turbo's, that is Pillow's.)
  *
+ * <p>Figures measured once, 2026-12-01 (JDK 17.0.15, TwelveMonkeys 3.12.0), with the reader as it was used before.
+ *
  * <p>Expects a structure that {@link TruncationCheck} found complete; bytes between segments that are not a
  * marker are skipped, as libjpeg does (with a warning).
  */

@@ -17,6 +17,8 @@ import java.util.zip.CRC32;
  * the image data, of which the reader takes only the rows the header declares. The reader also allocates about
  * 6 KB of streams per IDAT chunk (100,000 one-byte IDATs: 600 MB), hence the join.
  *
+ * <p>Figures measured once, 2026-12-01 (JDK 17.0.15, TwelveMonkeys 3.12.0), with the reader as it was used before.
+ *
  * <p>Expects a structure that {@link TruncationCheck} found complete.
  */
 final class PngChunks {

@@ -22,6 +22,8 @@ import java.util.Locale;
  *       colours (Pillow does not either); it skips the chunks themselves without reading them.
  * </ul>
  *
+ * <p>Figures measured once, 2026-12-01 (JDK 17.0.15, TwelveMonkeys 3.12.0), with the reader as it was used before.
+ *
  * <p>Expects a RIFF size that {@link TruncationCheck} found within the data.
  */
 final class WebpChunks {
