@@ -4,12 +4,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llavastream.model.LlavaModel;
 import io.llavastream.model.decode.SamplingParams;
 import io.llavastream.pipeline.PngPosts;
+import io.llavastream.rules.DeadLetterReason;
 import io.llavastream.rules.PostChecks;
 import io.llavastream.rules.PromptRule;
 import io.llavastream.schemas.Answer;
 import io.llavastream.schemas.Post;
 import io.llavastream.stage.InProcessDriver;
 import io.llavastream.stage.Output;
+import io.llavastream.stage.StageResult;
 import io.llavastream.stage.VisionCache;
 import java.io.IOException;
 import java.time.Clock;
@@ -56,7 +58,7 @@ final class CaptionCommand implements Callable<Integer> {
                 : new PromptRule(template, java.util.Map.of(), PromptRule.DEFAULT_MAX_QUESTION_CHARS);
         SamplingParams params = new SamplingParams(maxNewTokens, temperature, topP, seed);
         Map<String, Answer> answers = new HashMap<>();
-        Map<String, String> refused = new HashMap<>();
+        Map<String, StageResult.Failure> refused = new HashMap<>();
         InProcessDriver.Sink sink = new InProcessDriver.Sink() {
             @Override
             public void publish(Output<?> o) {
@@ -67,7 +69,12 @@ final class CaptionCommand implements Callable<Integer> {
 
             @Override
             public void refused(Post post, PostChecks.Refusal refusal) {
-                refused.put(post.getId(), refusal.reason() + ": " + refusal.message());
+                refused.put(post.getId(), new StageResult.Failure(refusal.reason(), refusal.message()));
+            }
+
+            @Override
+            public void failed(String taskId, StageResult.Failure failure) {
+                refused.put(taskId.substring(0, taskId.lastIndexOf('/')), failure);
             }
         };
         try (LlavaModel model = modelOptions.load();
@@ -104,15 +111,17 @@ final class CaptionCommand implements Callable<Integer> {
     }
 
     /** Prints one file's answer (or why it has none); true when it has text. */
-    private boolean report(Path file, Answer a, String refusal, String p) {
+    private boolean report(Path file, Answer a, StageResult.Failure failure, String p) {
         ObjectNode out = JsonLines.object().put("file", file.toString()).put("prompt", p);
-        if (a == null || a.getError() != null) {
-            String why = a == null ? refusal : a.getError();
-            out.put("error", why);
+        if (failure == null && a == null) {
+            failure = new StageResult.Failure(DeadLetterReason.STAGE_ERROR, "no answer came back");
+        }
+        if (failure != null) {
+            out.put("error", failure.reason().name()).put("message", failure.message());
             if (json) {
                 JsonLines.print(out);
             } else {
-                System.err.println(file + ": error: " + why);
+                System.err.println(file + ": error: " + failure.reason() + ": " + failure.message());
             }
             return false;
         }
