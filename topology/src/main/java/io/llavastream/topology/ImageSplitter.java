@@ -38,7 +38,7 @@ final class ImageSplitter implements Processor<String, RawPost, String, Checked<
     @Override
     public void process(Record<String, RawPost> record) {
         RawPost raw = record.value();
-        long now = context.currentSystemTimeMs();
+        long now = raw.receivedAt();
         for (ImageTask task : ImageTasks.split(raw.post(), prompts, Instant.ofEpochMilli(now))) {
             context.forward(record.withValue(check(raw, task, now)));
         }

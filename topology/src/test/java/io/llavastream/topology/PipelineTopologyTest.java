@@ -264,21 +264,6 @@ class PipelineTopologyTest {
     }
 
     @Test
-    void answerRedeliveredAfterTheRetentionStartsOverOnlyThen() {
-        driver(Map.of(PipelineConfig.COMPLETED_POST_RETENTION_MS_CONFIG, 60_000L));
-        p.posts.pipeInput("one", post("one", null, RED));
-        TaskRef task = values(p.visionRequests).get(0).getTask();
-        Answer a = answer(task, "a red square", FinishReason.EOS, START);
-        p.answers.pipeInput("one/0", a);
-        p.answers.pipeInput("one/0", a);
-        assertThat(values(p.captioned)).hasSize(1);
-
-        p.driver.advanceWallClockTime(Duration.ofMinutes(2));
-        p.answers.pipeInput("one/0", a);
-        assertThat(values(p.captioned)).as("forgotten after completed.post.retention.ms").hasSize(1);
-    }
-
-    @Test
     void failedAnswerMarksTheImageFailed() {
         driver(Map.of());
         List<TaskRef> tasks = twoImageTasks();
