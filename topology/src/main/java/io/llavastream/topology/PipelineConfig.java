@@ -110,10 +110,11 @@ public final class PipelineConfig extends AbstractConfig {
             .define(THREAD_REPLACE_BACKOFF_MAX_MS_CONFIG, Type.LONG, 60_000L, Range.atLeast(0), Importance.LOW,
                     "Longest wait before a dead stream thread is replaced.")
             .define(MAX_THREAD_FAILURES_CONFIG, Type.INT, 10, Range.atLeast(1), Importance.LOW,
-                    "Stream thread deaths in a row, with no record processed in between, after which the "
-                            + "instance stops (state ERROR; ./llava-stream topology exits 1) instead of replacing "
-                            + "the thread again: a failure that no record explains (e.g. the schema registry "
-                            + "unreachable for minutes) is left to the supervisor's restart.")
+                    "Stream thread deaths in a row (each replacement dying within "
+                            + THREAD_REPLACE_BACKOFF_MAX_MS_CONFIG + " of its start) after which the instance stops "
+                            + "(state ERROR; ./llava-stream topology exits 1) instead of replacing the thread again: "
+                            + "a failure that no record explains (e.g. the schema registry unreachable for minutes, "
+                            + "a transaction that cannot commit) is left to the supervisor's restart.")
             .define(REPLICATION_FACTOR_CONFIG, Type.SHORT, (short) -1, Range.atLeast(-1), Importance.MEDIUM,
                     "Replication factor of the internal topics; -1 takes the broker's default.replication.factor. "
                             + "1 for the embedded single broker.")

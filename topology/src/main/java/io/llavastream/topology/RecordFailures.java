@@ -3,7 +3,6 @@ package io.llavastream.topology;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 
 /**
@@ -14,13 +13,12 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  * again) {@link RecordGuard} dead-letters it (REPEATED_FAILURE) instead of processing it.
  *
  * <p>Only a death that happens while a record is being processed counts against that record, and only when the
- * failure is not transient ({@link Failures#isTransient}). The count of consecutive deaths, whatever their cause,
- * drops to zero whenever any record is processed to the end. Everything is in memory: after a restart of the
- * process a poisoned record gets {@code max.record.attempts} tries again.
+ * failure is not transient ({@link Failures#isTransient}). Everything is in memory: after a restart of the process
+ * a poisoned record gets {@code max.record.attempts} tries again.
  */
 final class RecordFailures {
     /** One thread death, as attributed: {@code record} is null when no record was being processed. */
-    record Death(SourceRecord record, int recordDeaths, boolean poisoned, int consecutive, boolean isTransient) {
+    record Death(SourceRecord record, int recordDeaths, boolean poisoned, boolean isTransient) {
     }
 
     /** The record a thread is processing now, and how deep in its chain of processors the thread is. */
@@ -33,7 +31,6 @@ final class RecordFailures {
     private final ThreadLocal<Frame> frames = ThreadLocal.withInitial(Frame::new);
     private final Map<SourceRecord, Integer> deaths = new ConcurrentHashMap<>();
     private final Map<SourceRecord, String> poisoned = new ConcurrentHashMap<>();
-    private final AtomicInteger consecutive = new AtomicInteger();
 
     RecordFailures(int maxRecordAttempts) {
         this.maxRecordAttempts = maxRecordAttempts;
@@ -62,12 +59,11 @@ final class RecordFailures {
                 + " = " + maxRecordAttempts + "), last with " + last + "; dead-lettered instead of processed again");
     }
 
-    /** The processor returned normally (or the record was dead-lettered as poisoned): progress. */
+    /** The processor returned normally (or the record was dead-lettered as poisoned). */
     void exit() {
         Frame f = frames.get();
         if (--f.depth == 0) {
             f.record = null;
-            consecutive.set(0);
         }
     }
 
@@ -89,17 +85,16 @@ final class RecordFailures {
         Frame f = frames.get();
         SourceRecord record = f.record;
         frames.remove();
-        int streak = consecutive.incrementAndGet();
         boolean isTransient = Failures.isTransient(failure);
         if (record == null || isTransient) {
-            return new Death(record, 0, false, streak, isTransient);
+            return new Death(record, 0, false, isTransient);
         }
         int n = deaths.merge(record, 1, Integer::sum);
         boolean poison = n >= maxRecordAttempts;
         if (poison) {
             poisoned.put(record, Failures.describe(failure));
         }
-        return new Death(record, n, poison, streak, false);
+        return new Death(record, n, poison, false);
     }
 
     /** The records that are dead-lettered when they come again. */

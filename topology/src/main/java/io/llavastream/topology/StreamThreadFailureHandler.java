@@ -14,10 +14,12 @@ import org.slf4j.LoggerFactory;
  * ({@link RecordFailures}), the handler waits (exponential backoff: {@code thread.replace.backoff.ms}, doubled per
  * consecutive death up to {@code thread.replace.backoff.max.ms}) and replaces the thread, which resumes from the
  * last committed transaction. A record that killed the thread {@code max.record.attempts} times is dead-lettered
- * when it comes again ({@link RecordGuard}). After {@code max.thread.failures} consecutive deaths with no record
- * processed in between, the instance shuts down instead (state ERROR; {@code ./llava-stream topology} exits 1), so
- * that a failure no record explains ends in a restart by the supervisor rather than in a loop. Runs on the dying
- * thread, which is why the backoff is a sleep here; {@link #close} cuts it short.
+ * when it comes again ({@link RecordGuard}). Deaths are in a row while each replacement thread dies within
+ * {@code thread.replace.backoff.max.ms} of its start (one that lives longer starts the count again, whether or not it
+ * processed records: a thread whose transactions can never commit processes records too).
+ * After {@code max.thread.failures} of them the instance shuts down instead (state ERROR; {@code ./llava-stream
+ * topology} exits 1), so that a failure no record explains ends in a restart by the supervisor rather than in a
+ * loop. Runs on the dying thread, which is why the backoff is a sleep here; {@link #close} cuts it short.
  */
 final class StreamThreadFailureHandler implements StreamsUncaughtExceptionHandler {
     private static final Logger LOG = LoggerFactory.getLogger(StreamThreadFailureHandler.class);
@@ -27,6 +29,8 @@ final class StreamThreadFailureHandler implements StreamsUncaughtExceptionHandle
     private final int maxConsecutive;
     private final CountDownLatch closed = new CountDownLatch(1);
     private final AtomicInteger replacements = new AtomicInteger();
+    private int streak;
+    private long lastDeathNanos;
 
     StreamThreadFailureHandler(RecordFailures failures, PipelineConfig config) {
         this.failures = failures;
@@ -38,14 +42,15 @@ final class StreamThreadFailureHandler implements StreamsUncaughtExceptionHandle
     @Override
     public StreamThreadExceptionResponse handle(Throwable failure) {
         RecordFailures.Death d = failures.onThreadDeath(failure);
-        if (d.consecutive() > maxConsecutive) {
-            LOG.error("stream thread died {} times in a row with no record processed in between ({} = {}); "
-                    + "shutting this instance down", d.consecutive(), PipelineConfig.MAX_THREAD_FAILURES_CONFIG,
-                    maxConsecutive, failure);
+        int inARow = countInARow();
+        if (inARow > maxConsecutive) {
+            LOG.error("stream thread died {} times in a row, each within {} = {} ms of the one before ({} = {}); "
+                    + "shutting this instance down", inARow, PipelineConfig.THREAD_REPLACE_BACKOFF_MAX_MS_CONFIG,
+                    maxBackoff.toMillis(), PipelineConfig.MAX_THREAD_FAILURES_CONFIG, maxConsecutive, failure);
             return StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
         }
-        Duration wait = backoff(d.consecutive());
-        LOG.error("stream thread died ({} in a row) {}; replacing it in {} ms", d.consecutive(), blame(d),
+        Duration wait = backoff(inARow);
+        LOG.error("stream thread died ({} in a row) {}; replacing it in {} ms", inARow, blame(d),
                 wait.toMillis(), failure);
         try {
             if (closed.await(wait.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -56,6 +61,15 @@ final class StreamThreadFailureHandler implements StreamsUncaughtExceptionHandle
         }
         replacements.incrementAndGet();
         return StreamThreadExceptionResponse.REPLACE_THREAD;
+    }
+
+    /** This death's place in the current run of deaths; a gap over the longest backoff starts a new run. */
+    private synchronized int countInARow() {
+        long now = System.nanoTime();
+        boolean sameRun = streak > 0 && now - lastDeathNanos <= maxBackoff.toNanos() + backoff(streak).toNanos();
+        streak = sameRun ? streak + 1 : 1;
+        lastDeathNanos = now;
+        return streak;
     }
 
     /** {@code thread.replace.backoff.ms} * 2^(n-1), at most {@code thread.replace.backoff.max.ms}. */

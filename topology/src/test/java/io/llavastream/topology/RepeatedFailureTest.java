@@ -18,7 +18,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.KafkaStreams;
 import org.apache.kafka.streams.processor.api.FixedKeyProcessorSupplier;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -131,8 +133,12 @@ class RepeatedFailureTest {
 
     PipelineTopologyApp start(FaultOnPoison fault, Map<String, Object> settings) throws InterruptedException {
         kafka = new BrokerFixture();
-        app = PipelineTopologyApp.start(kafka.bootstrapServers(), Map.of(RecordGuard.INNER_WRAPPER_CONFIG, fault),
-                BrokerFixture.config(stateDir, settings), kafka.registry);
+        // a replaced thread's consumer stays in the group until its session times out (45 s by default)
+        Map<String, Object> client = Map.of(RecordGuard.INNER_WRAPPER_CONFIG, fault,
+                StreamsConfig.consumerPrefix(ConsumerConfig.SESSION_TIMEOUT_MS_CONFIG), 6000,
+                StreamsConfig.consumerPrefix(ConsumerConfig.HEARTBEAT_INTERVAL_MS_CONFIG), 1000);
+        app = PipelineTopologyApp.start(kafka.bootstrapServers(), client, BrokerFixture.config(stateDir, settings),
+                kafka.registry);
         assertThat(app.awaitRunning(Duration.ofSeconds(60))).isTrue();
         return app;
     }
