@@ -33,12 +33,22 @@ public final class EmbeddedPipeline implements AutoCloseable {
     private final List<Thread> threads = new ArrayList<>();
     private final List<LlavaModel> models = new ArrayList<>();
     private final Path stateDir;
+    private final boolean deleteStateDir;
 
     /**
      * @param stages  which workers run in this JVM (e.g. all of {@link Workers#STAGES})
      * @param log     progress messages for the user
      */
     public EmbeddedPipeline(Path modelDir, List<String> stages, int maxBatch, Consumer<String> log)
+            throws IOException, InterruptedException {
+        this(modelDir, stages, maxBatch, null, log);
+    }
+
+    /**
+     * As above, with the topology's local state in {@code stateDir}, kept on close (null: a temporary directory,
+     * deleted on close), as a process of the README's recipe keeps it in the default state directory.
+     */
+    public EmbeddedPipeline(Path modelDir, List<String> stages, int maxBatch, Path stateDir, Consumer<String> log)
             throws IOException, InterruptedException {
         long t0 = System.nanoTime();
         broker = EmbeddedKafkaBroker.start();
@@ -49,10 +59,11 @@ public final class EmbeddedPipeline implements AutoCloseable {
         try (LlavaModel probe = LlavaModel.load(modelDir, EngineOptions.threads(1))) {
             modelId = probe.visionModelId();
         }
-        stateDir = Files.createTempDirectory("llava-streams");
+        this.deleteStateDir = stateDir == null;
+        this.stateDir = stateDir == null ? Files.createTempDirectory("llava-streams") : stateDir;
         topology = PipelineTopologyApp.start(broker.bootstrapServers(), new PipelineConfig(Map.of(
                 PipelineConfig.VISION_MODEL_ID_CONFIG, modelId, PipelineConfig.REPLICATION_FACTOR_CONFIG, "1",
-                PipelineConfig.STATE_DIR_CONFIG, stateDir.toString())), registry());
+                PipelineConfig.STATE_DIR_CONFIG, this.stateDir.toString())), registry());
         for (String stage : stages) {
             LlavaModel model = LlavaModel.load(modelDir, EngineOptions.threads(1));
             models.add(model);
@@ -114,7 +125,9 @@ public final class EmbeddedPipeline implements AutoCloseable {
         models.forEach(LlavaModel::close);
         registryServer.close();
         broker.close();
-        deleteQuietly(stateDir);
+        if (deleteStateDir) {
+            deleteQuietly(stateDir);
+        }
     }
 
     private static void deleteQuietly(Path dir) {

@@ -122,7 +122,9 @@ public final class PipelineConfig extends AbstractConfig {
                     "Stream threads in this instance; more instances or threads share the topics' partitions.")
             .define(STATE_DIR_CONFIG, Type.STRING, null, Importance.LOW,
                     "Directory of the local state stores (RocksDB); null takes Kafka Streams' default under "
-                            + "java.io.tmpdir. Two instances on one machine need different directories.");
+                            + "java.io.tmpdir. Two instances on one machine need different directories. The id of "
+                            + "the Kafka cluster the state was built from is kept beside it (<state.dir>/"
+                            + "<application.id>/llava-cluster-id); state from another cluster is wiped at start.");
 
     public PipelineConfig(Map<?, ?> settings) {
         super(DEFINITION, settings);
