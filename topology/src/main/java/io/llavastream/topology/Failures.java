@@ -7,6 +7,7 @@ import org.apache.kafka.common.errors.RetriableException;
  * Which failures are the record's fault and which are not. A registry that cannot be reached, or a Kafka error that
  * Kafka itself calls retriable, says nothing about the record being processed: such a failure fails the stream
  * thread (it is replaced, with backoff, and retries from the last commit) and never counts against the record.
+ * Touches no topic.
  */
 final class Failures {
     private Failures() {

@@ -9,7 +9,7 @@ import org.apache.kafka.common.serialization.Serializer;
  * A serde whose serializer refuses a value over {@code maxBytes} with a {@link RecordTooLargeException} that says
  * how large it is and what the limit is ({@link RecordLimits}). At a sink, {@link DeadLetterExceptionHandler} turns
  * that into a dead letter of the input; in a state store's put, the processing exception handler does. Reads are
- * not checked.
+ * not checked. Touches no topic itself.
  */
 final class LimitedSerde<T> implements Serde<T> {
     private final Serde<T> delegate;

@@ -9,7 +9,7 @@ import java.nio.charset.StandardCharsets;
  * How much text a post carries into its {@link io.llavastream.schemas.CaptionedPost}, and how much may fit: the
  * captioned post holds the body twice (body and rendered_body) plus title, url, author and image urls once, and
  * needs {@link #CAPTION_ROOM_BYTES} for the captions, all within {@link Topics#CAPTIONED_POSTS}'s record limit
- * ({@link RecordLimits}).
+ * ({@link RecordLimits}). Touches no topic.
  */
 final class PostText {
     /** Room kept in a captioned post for its captions and fixed fields. */

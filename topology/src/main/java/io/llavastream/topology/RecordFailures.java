@@ -14,7 +14,7 @@ import org.apache.kafka.streams.processor.api.RecordMetadata;
  *
  * <p>Only a death that happens while a record is being processed counts against that record, and only when the
  * failure is not transient ({@link Failures#isTransient}). Everything is in memory: after a restart of the process
- * a poisoned record gets {@code max.record.attempts} tries again.
+ * a poisoned record gets {@code max.record.attempts} tries again. Touches no topic.
  */
 final class RecordFailures {
     /** One thread death, as attributed: {@code record} is null when no record was being processed. */

@@ -9,6 +9,7 @@ import org.apache.kafka.common.config.TopicConfig;
  * refuses as too large aborts the whole transaction, and the same input would produce it again after the retry,
  * so every value is measured when it is serialized, before it reaches the producer ({@link LimitedSerde}), and one
  * that is over its topic's limit is dead-lettered there (RECORD_TOO_LARGE) with the input that produced it.
+ * Touches no topic.
  */
 final class RecordLimits {
     /** Kafka's default {@code message.max.bytes}: what a broker allows on a topic that sets no max.message.bytes. */

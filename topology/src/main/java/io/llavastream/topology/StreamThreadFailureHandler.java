@@ -19,7 +19,8 @@ import org.slf4j.LoggerFactory;
  * processed records: a thread whose transactions can never commit processes records too).
  * After {@code max.thread.failures} of them the instance shuts down instead (state ERROR; {@code ./llava-stream
  * topology} exits 1), so that a failure no record explains ends in a restart by the supervisor rather than in a
- * loop. Runs on the dying thread, which is why the backoff is a sleep here; {@link #close} cuts it short.
+ * loop. Runs on the dying thread, which is why the backoff is a sleep here; {@link #close} cuts it short. Touches
+ * no topic.
  */
 final class StreamThreadFailureHandler implements StreamsUncaughtExceptionHandler {
     private static final Logger LOG = LoggerFactory.getLogger(StreamThreadFailureHandler.class);
