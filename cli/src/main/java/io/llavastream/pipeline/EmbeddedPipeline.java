@@ -34,6 +34,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
     private final List<Worker> workers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
     private final Path stateDir;
+    private final boolean deleteStateDir;
 
     /**
      * @param stages  which workers run in this JVM (e.g. all of {@link Workers#STAGES})
@@ -41,12 +42,26 @@ public final class EmbeddedPipeline implements AutoCloseable {
      */
     public EmbeddedPipeline(Path modelDir, List<String> stages, int maxBatch, Consumer<String> log)
             throws IOException, InterruptedException {
-        this(modelDir, stages, maxBatch, Map.of(), log);
+        this(modelDir, stages, maxBatch, Map.of(), null, log);
     }
 
     /** @param topologySettings more {@link PipelineConfig} settings, e.g. source.prompts */
     public EmbeddedPipeline(Path modelDir, List<String> stages, int maxBatch, Map<String, String> topologySettings,
                             Consumer<String> log) throws IOException, InterruptedException {
+        this(modelDir, stages, maxBatch, topologySettings, null, log);
+    }
+
+    /**
+     * As above, with the topology's local state in {@code stateDir}, kept on close (null: a temporary directory,
+     * deleted on close), as a process of the README's recipe keeps it in the default state directory.
+     */
+    public EmbeddedPipeline(Path modelDir, List<String> stages, int maxBatch, Path stateDir, Consumer<String> log)
+            throws IOException, InterruptedException {
+        this(modelDir, stages, maxBatch, Map.of(), stateDir, log);
+    }
+
+    private EmbeddedPipeline(Path modelDir, List<String> stages, int maxBatch, Map<String, String> topologySettings,
+                             Path stateDir, Consumer<String> log) throws IOException, InterruptedException {
         long t0 = System.nanoTime();
         broker = EmbeddedKafkaBroker.start();
         registryServer = SchemaRegistryServer.start(KafkaSchemaRegistry.open(Map.of("bootstrap.servers",
@@ -55,11 +70,12 @@ public final class EmbeddedPipeline implements AutoCloseable {
                 registryServer.url(), (System.nanoTime() - t0) / 1e9));
         String modelId;
         modelId = ModelDirectory.open(modelDir).config().visionModelId();
-        stateDir = Files.createTempDirectory("llava-streams");
+        this.deleteStateDir = stateDir == null;
+        this.stateDir = stateDir == null ? Files.createTempDirectory("llava-streams") : stateDir;
         Map<String, Object> pipeline = new HashMap<>(topologySettings);
         pipeline.put(PipelineConfig.VISION_MODEL_ID_CONFIG, modelId);
         pipeline.put(PipelineConfig.REPLICATION_FACTOR_CONFIG, "1");
-        pipeline.put(PipelineConfig.STATE_DIR_CONFIG, stateDir.toString());
+        pipeline.put(PipelineConfig.STATE_DIR_CONFIG, this.stateDir.toString());
         topology = PipelineTopologyApp.start(broker.bootstrapServers(), new PipelineConfig(pipeline), registry());
         for (String stage : stages) {
             Map<String, Object> settings = new HashMap<>();
@@ -119,7 +135,9 @@ public final class EmbeddedPipeline implements AutoCloseable {
         topology.close();
         registryServer.close();
         broker.close();
-        deleteQuietly(stateDir);
+        if (deleteStateDir) {
+            deleteQuietly(stateDir);
+        }
     }
 
     private static void deleteQuietly(Path dir) {
