@@ -21,7 +21,8 @@ import org.apache.kafka.common.utils.Time;
 
 /**
  * A real Kafka 4.x broker in this JVM: one KRaft node that is broker and controller at once, listening on 127.0.0.1
- * only, with every topic of {@link Topics#ALL} created (replication factor 1) before {@link #start} returns. It is
+ * only, with every topic of {@link Topics#ALL} and the schema registry's {@link Topics#SCHEMAS} created
+ * (replication factor 1) before {@link #start} returns. It is
  * what the demo, the integration tests and {@code ./llava-stream broker} run on, so that nothing but a JDK is needed.
  * It is {@code kafka.server.KafkaRaftServer} itself rather than a mock or Kafka's test kit: the test kit binds to all
  * interfaces and formats with in-development metadata versions.
@@ -89,7 +90,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(server, dataDir, deleteOnClose, port);
         try {
             server.startup(); // returns once the broker is registered with the controller and unfenced
-            broker.createTopics(Topics.ALL.stream().map(t -> t.newTopic(REPLICATION_FACTOR)).toList());
+            broker.createTopics(Topics.newTopics(REPLICATION_FACTOR));
         } catch (RuntimeException e) {
             broker.close();
             throw e;

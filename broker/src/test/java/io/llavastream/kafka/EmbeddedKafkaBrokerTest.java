@@ -84,6 +84,17 @@ class EmbeddedKafkaBrokerTest {
     }
 
     @Test
+    void createsTheSchemaRegistryStoreCompactedWithOnePartition() throws Exception {
+        String name = Topics.SCHEMAS.name();
+        try (Admin admin = Admin.create(client.admin())) {
+            assertThat(admin.describeTopics(List.of(name)).allTopicNames().get().get(name).partitions()).hasSize(1);
+            ConfigResource r = new ConfigResource(ConfigResource.Type.TOPIC, name);
+            assertThat(admin.describeConfigs(List.of(r)).all().get().get(r).get("cleanup.policy").value())
+                    .isEqualTo("compact");
+        }
+    }
+
+    @Test
     void createTopicsAcceptsExistingTopicsAndCreatesNewOnes() throws Exception {
         List<NewTopic> topics = new ArrayList<>(Topics.ALL.stream().map(t -> t.newTopic((short) 1)).toList());
         topics.add(new NewTopic("broker-test.extra", 2, (short) 1));

@@ -1,10 +1,12 @@
 package io.llavastream.cli;
 
 import io.llavastream.kafka.EmbeddedKafkaBroker;
-import io.llavastream.serde.InMemorySchemaRegistry;
+import io.llavastream.serde.KafkaSchemaRegistry;
 import io.llavastream.serde.SchemaRegistryServer;
 import io.llavastream.status.ProcessStatus;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -15,8 +17,10 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code broker}: the embedded Kafka broker as a process of its own, so that workers and the topology can run as
- * separate processes on one machine without installing Kafka. Prints the bootstrap servers alone on stdout (for
- * scripts) and runs until Ctrl-C, which stops the broker cleanly.
+ * separate processes on one machine without installing Kafka. Beside it runs a schema registry that keeps its
+ * schemas in the broker's {@code _schemas} topic ({@link KafkaSchemaRegistry}), so that with {@code --data-dir} the
+ * schema ids survive a restart together with the records that carry them. Prints the bootstrap servers alone on
+ * stdout (for scripts) and runs until Ctrl-C, which stops both cleanly.
  */
 @Command(name = "broker", mixinStandardHelpOptions = true,
         description = {"Run a single-node Kafka broker (KRaft, on 127.0.0.1 only) with every pipeline topic, and a "
@@ -31,7 +35,8 @@ final class BrokerCommand implements Callable<Integer> {
                     + "on exit).")
     Path dataDir;
     @Option(names = "--registry-port", defaultValue = "8081",
-            description = "Port of the schema registry on 127.0.0.1; -1 runs none (default ${DEFAULT-VALUE}).")
+            description = "Port of the schema registry on 127.0.0.1; -1 runs none (default ${DEFAULT-VALUE}). It "
+                    + "keeps its schemas in the broker's _schemas topic, so ids survive a restart with --data-dir.")
     int registryPort;
     @Mixin
     StatusOptions status;
@@ -48,13 +53,17 @@ final class BrokerCommand implements Callable<Integer> {
         long t0 = System.nanoTime();
         EmbeddedKafkaBroker broker = dataDir == null ? EmbeddedKafkaBroker.start(port)
                 : EmbeddedKafkaBroker.start(dataDir, port);
-        SchemaRegistryServer registry = registryPort < 0 ? null
-                : SchemaRegistryServer.start(new InMemorySchemaRegistry(), registryPort);
-        Thread hook = new Thread(() -> {
+        SchemaRegistryServer registry;
+        try {
+            registry = registryPort < 0 ? null : SchemaRegistryServer.start(KafkaSchemaRegistry.open(
+                    Map.of("bootstrap.servers", broker.bootstrapServers()), KafkaSchemaRegistry.DEFAULT_TIMEOUT),
+                    registryPort);
+        } catch (IOException | RuntimeException e) {
             broker.close();
-            if (registry != null) {
-                registry.close();
-            }
+            throw e;
+        }
+        Thread hook = new Thread(() -> {
+            stopBoth(broker, registry);
             stopRequested.countDown();
         }, "broker-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -64,13 +73,10 @@ final class BrokerCommand implements Callable<Integer> {
         spec.commandLine().getOut().println(broker.bootstrapServers());
         spec.commandLine().getOut().flush();
         try (AutoCloseable statusFile = status.start(() -> ProcessStatus.now("broker", null, null, "RUNNING",
-                ProcessStatus.Counts.NONE, java.util.Map.of()))) {
+                ProcessStatus.Counts.NONE, Map.of()))) {
             stopRequested.await();
         } finally {
-            broker.close();
-            if (registry != null) {
-                registry.close();
-            }
+            stopBoth(broker, registry);
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException shuttingDown) {
@@ -78,6 +84,14 @@ final class BrokerCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The registry first: its store's clients talk to the broker. Both are safe to close twice. */
+    private static void stopBoth(EmbeddedKafkaBroker broker, SchemaRegistryServer registry) {
+        if (registry != null) {
+            registry.close();
+        }
+        broker.close();
     }
 
     /** Stops the broker as Ctrl-C would (for tests, which cannot send the JVM a signal). */

@@ -1,12 +1,22 @@
 package io.llavastream.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.llavastream.model.Answer;
 import io.llavastream.model.LlavaModel;
 import io.llavastream.model.decode.SamplingParams;
-import io.llavastream.model.image.InvalidImageException;
-import io.llavastream.model.text.PromptException;
-import io.llavastream.scenes.PromptTemplate;
+import io.llavastream.pipeline.PngPosts;
+import io.llavastream.rules.DeadLetterReason;
+import io.llavastream.rules.PostChecks;
+import io.llavastream.rules.PromptRule;
+import io.llavastream.schemas.Answer;
+import io.llavastream.schemas.Post;
+import io.llavastream.stage.InProcessDriver;
+import io.llavastream.stage.Output;
+import io.llavastream.stage.StageResult;
+import io.llavastream.stage.VisionCache;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -18,7 +28,8 @@ import picocli.CommandLine.Parameters;
 
 /** {@code caption}: captions image files in-process, with no Kafka. */
 @Command(name = "caption", mixinStandardHelpOptions = true,
-        description = "Caption (or ask about) image files in-process, with no Kafka.")
+        description = "Caption (or ask about) image files in-process, with no Kafka, through the same stage "
+                + "machines and prompt rule as the pipeline (InProcessDriver).")
 final class CaptionCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
@@ -41,37 +52,85 @@ final class CaptionCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        String p = prompt == null ? PromptTemplate.captionPrompt()
-                : prompt.contains(PromptTemplate.IMAGE_TOKEN) ? prompt : PromptTemplate.userTurn(prompt);
+        String template = prompt != null && prompt.contains(PromptRule.IMAGE_PLACEHOLDER) ? prompt : null;
+        String question = prompt != null && template == null ? prompt : null;
+        PromptRule rule = template == null ? PromptRule.defaults()
+                : new PromptRule(template, java.util.Map.of(), PromptRule.DEFAULT_MAX_QUESTION_CHARS);
         SamplingParams params = new SamplingParams(maxNewTokens, temperature, topP, seed);
-        int failures = 0;
-        try (LlavaModel model = modelOptions.load()) {
-            for (Path f : files) {
-                failures += captionOne(model, f, p, params) ? 0 : 1;
+        Map<String, Answer> answers = new HashMap<>();
+        Map<String, StageResult.Failure> refused = new HashMap<>();
+        InProcessDriver.Sink sink = new InProcessDriver.Sink() {
+            @Override
+            public void publish(Output<?> o) {
+                if (o.value() instanceof Answer a) {
+                    answers.put(a.getTask().getPostId(), a);
+                }
             }
+
+            @Override
+            public void refused(Post post, PostChecks.Refusal refusal) {
+                refused.put(post.getId(), new StageResult.Failure(refusal.reason(), refusal.message()));
+            }
+
+            @Override
+            public void failed(String taskId, StageResult.Failure failure) {
+                refused.put(taskId.substring(0, taskId.lastIndexOf('/')), failure);
+            }
+        };
+        try (LlavaModel model = modelOptions.load();
+             InProcessDriver driver = new InProcessDriver(model, PostChecks.defaults().withPrompts(rule), 8, params,
+                     new VisionCache(), Clock.systemUTC(), sink)) {
+            for (int i = 0; i < files.size(); i++) {
+                driver.submit(post(i, question));
+            }
+            driver.drain();
+        }
+        int failures = 0;
+        for (int i = 0; i < files.size(); i++) {
+            failures += report(files.get(i), answers.get(postId(i)), refused.get(postId(i)),
+                    rule.prompt(question, null)) ? 0 : 1;
         }
         return failures == 0 ? 0 : 1;
     }
 
-    private boolean captionOne(LlavaModel model, Path file, String p, SamplingParams params) {
-        ObjectNode out = JsonLines.object().put("file", file.toString()).put("prompt", p);
+    /** File {@code i} as a one-image post; a file that cannot be read is a post with an empty image. */
+    private Post post(int i, String question) {
+        byte[] bytes;
         try {
-            Answer a = model.answer(model.pixelValues(Files.readAllBytes(file)), 1, p, params);
-            out.put("text", a.text());
-            out.putArray("token_ids").addAll(java.util.Arrays.stream(a.tokenIds())
-                    .mapToObj(JsonLines.JSON.getNodeFactory()::numberNode).toList());
-            out.put("finish_reason", a.finishReason().name().toLowerCase()).put("model_id", a.modelId());
-            print(out, file + ": " + a.text());
-            return true;
-        } catch (InvalidImageException | PromptException | java.io.IOException e) {
-            out.put("error", e.getClass().getSimpleName()).put("message", e.getMessage());
+            bytes = Files.readAllBytes(files.get(i));
+        } catch (IOException e) {
+            bytes = new byte[0];
+        }
+        Post p = PngPosts.of(postId(i), "caption", bytes);
+        p.setQuestion(question);
+        return p;
+    }
+
+    private static String postId(int i) {
+        return "file-" + i;
+    }
+
+    /** Prints one file's answer (or why it has none); true when it has text. */
+    private boolean report(Path file, Answer a, StageResult.Failure failure, String p) {
+        ObjectNode out = JsonLines.object().put("file", file.toString()).put("prompt", p);
+        if (failure == null && a == null) {
+            failure = new StageResult.Failure(DeadLetterReason.STAGE_ERROR, "no answer came back");
+        }
+        if (failure != null) {
+            out.put("error", failure.reason().name()).put("message", failure.message());
             if (json) {
                 JsonLines.print(out);
             } else {
-                System.err.println(file + ": error: " + e.getMessage());
+                System.err.println(file + ": error: " + failure.reason() + ": " + failure.message());
             }
             return false;
         }
+        out.put("text", a.getText());
+        out.putArray("token_ids").addAll(a.getTokenIds().stream()
+                .map(JsonLines.JSON.getNodeFactory()::numberNode).toList());
+        out.put("finish_reason", a.getFinishReason().name().toLowerCase()).put("model_id", a.getModelId());
+        print(out, file + ": " + a.getText());
+        return true;
     }
 
     private void print(ObjectNode out, String text) {

@@ -1,5 +1,15 @@
 package io.llavastream.cli;
 
+import io.llavastream.rules.PostChecks;
+import io.llavastream.topology.PipelineConfig;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.kafka.common.config.ConfigException;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
 import io.llavastream.model.LlavaModel;
 import io.llavastream.pipeline.PostExport;
 import io.llavastream.pipeline.Replay;
@@ -15,7 +25,9 @@ import picocli.CommandLine.Option;
                 + "without consumer groups, so the live pipeline is not disturbed. Answers go to the replay-answers "
                 + "topic tagged with the model's id; images whose features the vision cache holds for the model's "
                 + "vision tower (config.json vision_model_id) skip the vision stage.",
-                "Prompts: the post's question, else the caption prompt (per-source prompts are the topology's)."})
+                "Posts are checked, split and prompted exactly as the topology does, from the same settings: pass the "
+                        + "topology's --set values (source.prompts, default.prompt, max.question.chars, "
+                        + "max.images.per.post, max.image.bytes) to reproduce its answers."})
 final class ReplayCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
@@ -35,13 +47,20 @@ final class ReplayCommand implements Callable<Integer> {
     int maxBatch;
     @Option(names = "--json", description = "Print the summary as one JSON object.")
     boolean json;
+    @Option(names = "--set", paramLabel = "NAME=VALUE", description = "A topology setting that decides prompts "
+            + "and checks, as given to the topology, e.g. --set 'source.prompts=forum=USER: <image>\\nWhat code "
+            + "is shown? ASSISTANT:' (see topology --list-config).")
+    Map<String, String> settings = new LinkedHashMap<>();
+    @Spec
+    CommandSpec spec;
 
     @Override
     public Integer call() {
         Replay.Summary s;
         try (LlavaModel model = modelOptions.load()) {
             Progress[] bar = new Progress[1];
-            Replay replay = new Replay(kafka.load().common(), registry.connect(), model, maxBatch);
+            Replay replay = new Replay(kafka.load().common(), registry.connect(), model, maxBatch,
+                    checks(model.visionModelId()));
             s = replay.run(new PostExport.Range(from, to, fromOffset, toOffset),
                     total -> bar[0] = new Progress("replay " + model.modelId(), total), () -> bar[0].step());
             if (bar[0] != null) {
@@ -56,5 +75,17 @@ final class ReplayCommand implements Callable<Integer> {
                     s.failed(), s.cacheHits(), s.cacheMisses());
         }
         return 0;
+    }
+
+    /** The topology's post checks and prompt rule for the settings given with --set. */
+    private PostChecks checks(String visionModelId) {
+        Map<String, Object> pipeline = new HashMap<>(settings);
+        pipeline.put(PipelineConfig.VISION_MODEL_ID_CONFIG, visionModelId);
+        try {
+            PipelineConfig c = new PipelineConfig(pipeline);
+            return new PostChecks(c.maxImagesPerPost(), c.maxImageBytes(), c.promptRule());
+        } catch (ConfigException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
     }
 }

@@ -82,6 +82,10 @@ final class TopologyCommand implements Callable<Integer> {
             stopped.countDown();
         }, "topology-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
+        if (app.wipedForeignState()) {
+            System.err.println("local state left by another Kafka cluster was wiped; it is restored from this one's "
+                    + "topics (docs/reliability.md)");
+        }
         System.err.println("topology " + config.applicationId() + " started against " + bootstrapServers
                 + "; Ctrl-C to stop");
         while (!stopped.await(1, TimeUnit.SECONDS)) {
@@ -89,7 +93,9 @@ final class TopologyCommand implements Callable<Integer> {
             if (s == KafkaStreams.State.ERROR || s == KafkaStreams.State.NOT_RUNNING) {
                 Runtime.getRuntime().removeShutdownHook(hook);
                 stop(app);
-                System.err.println("topology stopped on its own (state " + s + "); see the log above");
+                System.err.println("topology stopped on its own (state " + s + ", e.g. after "
+                        + PipelineConfig.MAX_THREAD_FAILURES_CONFIG + " stream thread deaths in a row); see the log "
+                        + "above");
                 return 1;
             }
         }

@@ -1,7 +1,6 @@
 package io.llavastream.cli;
 
 import io.llavastream.model.EngineOptions;
-import io.llavastream.model.LlavaModel;
 import io.llavastream.model.ModelDirectory;
 import io.llavastream.serde.SchemaRegistry;
 import io.llavastream.status.ConsumedPositions;
@@ -65,20 +64,23 @@ final class WorkerCommand implements java.util.concurrent.Callable<Integer> {
         }
         EngineOptions engineOptions = config.engineOptions();
         Path dir = modelOptions.model != null ? modelOptions.model : ModelDirectory.bundled();
-        LlavaModel m;
+        Worker worker;
         try {
-            m = LlavaModel.load(dir, engineOptions);
+            worker = Workers.create(dir, engineOptions, config, registry);  // only this stage's parts
         } catch (io.llavastream.model.ModelException e) {
             System.err.println("worker: " + e.getMessage());  // e.g. an engine whose provider this build lacks
             return 2;
         }
-        try (m) {
-            run(Workers.create(stage, m, config, registry));
+        try {
+            run(worker);
+        } catch (RuntimeException e) {
+            System.err.println("worker: " + stage + " stopped: " + e);  // fenced, not authorized, ...
+            return 1;
         }
         return 0;
     }
 
-    /** Runs until Ctrl-C: the shutdown hook stops the runtime and waits for it to close its clients. */
+    /** Runs until Ctrl-C: the shutdown hook stops the worker and waits for it to close its clients. */
     private void run(Worker runtime) {
         CountDownLatch done = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
@@ -108,11 +110,8 @@ final class WorkerCommand implements java.util.concurrent.Callable<Integer> {
     /** The --status-file contents: the runtime's counts and the consumer's positions. */
     private ProcessStatus statusNow(WorkerStats stats) {
         WorkerStats.Snapshot s = stats.snapshot();
-        // INTEGRATION(h2): in_flight is null until WorkerStats counts the records read and not yet committed;
-        // pass that count here (the chaos test reads it beside the positions).
-        Long inFlight = null;
         return ProcessStatus.now("worker", stage, instanceId, "RUNNING",
-                new ProcessStatus.Counts(s.records(), s.outputs(), s.deadLetters(), s.aborts(), inFlight),
+                new ProcessStatus.Counts(s.records(), s.outputs(), s.deadLetters(), s.aborts(), s.inFlight()),
                 ConsumedPositions.snapshot());
     }
 
@@ -157,7 +156,10 @@ final class WorkerCommand implements java.util.concurrent.Callable<Integer> {
         }
     }
 
-    /** "vision: 120 records (24.0/s), 360 outputs, 1 dead letters, 0 aborts", the rate since the last line. */
+    /**
+     * "vision: 120 records (24.0/s), 360 outputs, 1 dead letters, 0 aborts, 5 in flight", the rate since the last
+     * line; in flight = consumed and not yet committed.
+     */
     private static final class ProgressLine {
         private final String stage;
         private final WorkerStats stats;
@@ -175,8 +177,8 @@ final class WorkerCommand implements java.util.concurrent.Callable<Integer> {
             double rate = (s.records() - lastRecords) / Math.max(1e-9, (now - lastNanos) / 1e9);
             lastRecords = s.records();
             lastNanos = now;
-            System.err.printf("%s: %d records (%.1f/s), %d outputs, %d dead letters, %d aborts%n", stage,
-                    s.records(), rate, s.outputs(), s.deadLetters(), s.aborts());
+            System.err.printf("%s: %d records (%.1f/s), %d outputs, %d dead letters, %d aborts, %d in flight%n",
+                    stage, s.records(), rate, s.outputs(), s.deadLetters(), s.aborts(), s.inFlight());
         }
     }
 }

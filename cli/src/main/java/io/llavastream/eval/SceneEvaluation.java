@@ -1,28 +1,40 @@
 package io.llavastream.eval;
 
-import io.llavastream.model.Answer;
-import io.llavastream.model.EncodedImages;
 import io.llavastream.model.LlavaModel;
 import io.llavastream.model.decode.SamplingParams;
-import io.llavastream.scenes.PromptTemplate;
+import io.llavastream.pipeline.PngPosts;
+import io.llavastream.rules.PostChecks;
+import io.llavastream.schemas.Answer;
+import io.llavastream.schemas.ImageEmbedding;
+import io.llavastream.schemas.Post;
 import io.llavastream.scenes.Question;
 import io.llavastream.scenes.Scene;
 import io.llavastream.scenes.SceneGenerator;
 import io.llavastream.scenes.SceneRenderer;
+import io.llavastream.stage.InProcessDriver;
+import io.llavastream.stage.Output;
+import io.llavastream.stage.VisionCache;
+import io.llavastream.tensor.TensorCodec;
+import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Runs a model in-process on freshly generated scenes, starting from PNG bytes as a user's images would arrive:
- * greedy captions and answers to every question, and CLIP retrieval within pools of {@value #POOL} scenes.
+ * Runs a model in-process on freshly generated scenes, starting from PNG bytes as a user's images would arrive and
+ * through the pipeline's own {@link InProcessDriver}: greedy captions and answers to every question (each a post
+ * of the same image with that question), and CLIP retrieval within pools of {@value #POOL} scenes.
  */
 public final class SceneEvaluation {
     /** Scenes per retrieval pool. */
     public static final int POOL = 100;
     private static final int MAX_NEW_TOKENS = 32;
+    /** Scenes answered per in-process run, and the driver's batch size. */
+    private static final int CHUNK = 25;
+    private static final int BATCH = 16;
 
     private final LlavaModel model;
 
@@ -33,7 +45,6 @@ public final class SceneEvaluation {
     public EvalResult run(long seed, int count, Consumer<SceneOutcome> onScene) {
         long t0 = System.nanoTime();
         SceneGenerator gen = new SceneGenerator(seed);
-        SamplingParams greedy = SamplingParams.greedy(MAX_NEW_TOKENS);
         int captionsOk = 0;
         Map<String, int[]> byType = new LinkedHashMap<>();  // type -> {correct, total}
         List<float[]> images = new ArrayList<>();
@@ -41,41 +52,81 @@ public final class SceneEvaluation {
         List<String> captions = new ArrayList<>();
         int[] hits = {0, 0};
         int pooled = 0;
-        for (int i = 0; i < count; i++) {
-            Scene s = gen.scene(i);
-            EncodedImages enc = model.encode(model.pixelValues(SceneRenderer.png(s)), 1);
-            SceneOutcome out = evaluate(s, enc, greedy);
-            captionsOk += out.captionCorrect() ? 1 : 0;
-            for (SceneOutcome.QuestionOutcome q : out.questions()) {
-                int[] c = byType.computeIfAbsent(q.type(), k -> new int[2]);
-                c[0] += q.correct() ? 1 : 0;
-                c[1]++;
+        for (int from = 0; from < count; from += CHUNK) {
+            List<Scene> scenes = gen.scenes(from, Math.min(CHUNK, count - from));
+            Results r = answer(scenes);
+            for (Scene s : scenes) {
+                SceneOutcome out = outcome(s, r);
+                captionsOk += out.captionCorrect() ? 1 : 0;
+                for (SceneOutcome.QuestionOutcome q : out.questions()) {
+                    int[] c = byType.computeIfAbsent(q.type(), k -> new int[2]);
+                    c[0] += q.correct() ? 1 : 0;
+                    c[1]++;
+                }
+                images.add(r.embeddings().get(postId(s, -1)));
+                queries.add(model.textEncoder().embed(s.caption()));
+                captions.add(s.caption());
+                if (images.size() == POOL || (images.size() + pooled == count && pooled == 0)) {
+                    int[] h = Retrieval.hitsAt1(images, queries, captions);
+                    hits[0] += h[0];
+                    hits[1] += h[1];
+                    pooled += images.size();
+                    images.clear();
+                    queries.clear();
+                    captions.clear();
+                }
+                onScene.accept(out);
             }
-            images.add(enc.zv().normalizedEmbedding(0));
-            queries.add(model.textEncoder().embed(s.caption()));
-            captions.add(s.caption());
-            if (images.size() == POOL || (i == count - 1 && pooled == 0)) {
-                int[] h = Retrieval.hitsAt1(images, queries, captions);
-                hits[0] += h[0];
-                hits[1] += h[1];
-                pooled += images.size();
-                images.clear();
-                queries.clear();
-                captions.clear();
-            }
-            onScene.accept(out);
         }
         return result(seed, count, captionsOk, byType, hits, pooled, (System.nanoTime() - t0) / 1e9);
     }
 
-    private SceneOutcome evaluate(Scene s, EncodedImages enc, SamplingParams greedy) {
-        Answer caption = model.answer(enc, PromptTemplate.captionPrompt(), greedy);
-        List<SceneOutcome.QuestionOutcome> qs = new ArrayList<>();
-        for (Question q : s.questions()) {
-            Answer a = model.answer(enc, PromptTemplate.userTurn(q.question()), greedy);
-            qs.add(new SceneOutcome.QuestionOutcome(q.type().id(), q.question(), q.answer(), a.text()));
+    /** Answers and image embeddings by post id, from one in-process run over a chunk of scenes. */
+    private record Results(Map<String, String> texts, Map<String, float[]> embeddings) {
+    }
+
+    /**
+     * Every scene as posts, as a user would send them: one without a question (its caption) and one per question,
+     * all of the same PNG, through the pipeline's in-process driver (the image is encoded once, then cached).
+     */
+    private Results answer(List<Scene> scenes) {
+        Results r = new Results(new HashMap<>(), new HashMap<>());
+        try (InProcessDriver driver = new InProcessDriver(model, PostChecks.defaults(), BATCH,
+                SamplingParams.greedy(MAX_NEW_TOKENS), new VisionCache(), Clock.systemUTC(), o -> collect(o, r))) {
+            for (Scene s : scenes) {
+                byte[] png = SceneRenderer.png(s);
+                driver.submit(PngPosts.of(postId(s, -1), "eval", png));
+                for (int q = 0; q < s.questions().size(); q++) {
+                    Post post = PngPosts.of(postId(s, q), "eval", png);
+                    post.setQuestion(s.questions().get(q).question());
+                    driver.submit(post);
+                }
+            }
+            driver.drain();
         }
-        return new SceneOutcome(s.id(), s.caption(), caption.text(), qs);
+        return r;
+    }
+
+    private static void collect(Output<?> o, Results r) {
+        if (o.value() instanceof Answer a) {
+            r.texts().put(a.getTask().getPostId(), a.getText());
+        } else if (o.value() instanceof ImageEmbedding e) {
+            r.embeddings().put(e.getPostId(), TensorCodec.floats(e.getEmbedding()));
+        }
+    }
+
+    private static String postId(Scene s, int question) {
+        return s.id() + (question < 0 ? "/caption" : "/q" + question);
+    }
+
+    private static SceneOutcome outcome(Scene s, Results r) {
+        List<SceneOutcome.QuestionOutcome> qs = new ArrayList<>();
+        for (int i = 0; i < s.questions().size(); i++) {
+            Question q = s.questions().get(i);
+            qs.add(new SceneOutcome.QuestionOutcome(q.type().id(), q.question(), q.answer(),
+                    r.texts().getOrDefault(postId(s, i), "")));
+        }
+        return new SceneOutcome(s.id(), s.caption(), r.texts().getOrDefault(postId(s, -1), ""), qs);
     }
 
     private EvalResult result(long seed, int count, int captionsOk, Map<String, int[]> byType, int[] hits,

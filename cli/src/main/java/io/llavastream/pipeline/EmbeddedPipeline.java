@@ -2,7 +2,8 @@ package io.llavastream.pipeline;
 
 import io.llavastream.kafka.EmbeddedKafkaBroker;
 import io.llavastream.model.EngineOptions;
-import io.llavastream.model.LlavaModel;
+import io.llavastream.model.ModelDirectory;
+import io.llavastream.serde.KafkaSchemaRegistry;
 import io.llavastream.serde.SchemaRegistry;
 import io.llavastream.serde.SchemaRegistryServer;
 import io.llavastream.topology.PipelineConfig;
@@ -21,8 +22,9 @@ import java.util.Map;
 import java.util.function.Consumer;
 
 /**
- * Broker, registry, topology and the stage workers in this JVM. Each worker is its own consumer group with its
- * own model instance and thread, exactly as it would be as a separate process; {@link #stages} lists which run
+ * Broker, registry (kept in the broker's {@code _schemas} topic, as {@code ./llava-stream broker} keeps it),
+ * topology and the stage workers in this JVM. Each worker is its own consumer group with its own model parts
+ * (only its stage's) and thread, exactly as it would be as a separate process; {@link #stages} lists which run
  * here, so a test can run some stages as separate processes instead.
  */
 public final class EmbeddedPipeline implements AutoCloseable {
@@ -31,8 +33,8 @@ public final class EmbeddedPipeline implements AutoCloseable {
     private final PipelineTopologyApp topology;
     private final List<Worker> workers = new ArrayList<>();
     private final List<Thread> threads = new ArrayList<>();
-    private final List<LlavaModel> models = new ArrayList<>();
     private final Path stateDir;
+    private final boolean deleteStateDir;
 
     /**
      * @param stages  which workers run in this JVM (e.g. all of {@link Workers#STAGES})
@@ -40,27 +42,47 @@ public final class EmbeddedPipeline implements AutoCloseable {
      */
     public EmbeddedPipeline(Path modelDir, List<String> stages, int maxBatch, Consumer<String> log)
             throws IOException, InterruptedException {
+        this(modelDir, stages, maxBatch, Map.of(), null, log);
+    }
+
+    /** @param topologySettings more {@link PipelineConfig} settings, e.g. source.prompts */
+    public EmbeddedPipeline(Path modelDir, List<String> stages, int maxBatch, Map<String, String> topologySettings,
+                            Consumer<String> log) throws IOException, InterruptedException {
+        this(modelDir, stages, maxBatch, topologySettings, null, log);
+    }
+
+    /**
+     * As above, with the topology's local state in {@code stateDir}, kept on close (null: a temporary directory,
+     * deleted on close), as a process of the README's recipe keeps it in the default state directory.
+     */
+    public EmbeddedPipeline(Path modelDir, List<String> stages, int maxBatch, Path stateDir, Consumer<String> log)
+            throws IOException, InterruptedException {
+        this(modelDir, stages, maxBatch, Map.of(), stateDir, log);
+    }
+
+    private EmbeddedPipeline(Path modelDir, List<String> stages, int maxBatch, Map<String, String> topologySettings,
+                             Path stateDir, Consumer<String> log) throws IOException, InterruptedException {
         long t0 = System.nanoTime();
         broker = EmbeddedKafkaBroker.start();
-        registryServer = SchemaRegistryServer.start();
+        registryServer = SchemaRegistryServer.start(KafkaSchemaRegistry.open(Map.of("bootstrap.servers",
+                broker.bootstrapServers()), KafkaSchemaRegistry.DEFAULT_TIMEOUT), 0);
         log.accept(String.format("broker at %s, schema registry at %s (%.1f s)", broker.bootstrapServers(),
                 registryServer.url(), (System.nanoTime() - t0) / 1e9));
         String modelId;
-        try (LlavaModel probe = LlavaModel.load(modelDir, EngineOptions.threads(1))) {
-            modelId = probe.visionModelId();
-        }
-        stateDir = Files.createTempDirectory("llava-streams");
-        topology = PipelineTopologyApp.start(broker.bootstrapServers(), new PipelineConfig(Map.of(
-                PipelineConfig.VISION_MODEL_ID_CONFIG, modelId, PipelineConfig.REPLICATION_FACTOR_CONFIG, "1",
-                PipelineConfig.STATE_DIR_CONFIG, stateDir.toString())), registry());
+        modelId = ModelDirectory.open(modelDir).config().visionModelId();
+        this.deleteStateDir = stateDir == null;
+        this.stateDir = stateDir == null ? Files.createTempDirectory("llava-streams") : stateDir;
+        Map<String, Object> pipeline = new HashMap<>(topologySettings);
+        pipeline.put(PipelineConfig.VISION_MODEL_ID_CONFIG, modelId);
+        pipeline.put(PipelineConfig.REPLICATION_FACTOR_CONFIG, "1");
+        pipeline.put(PipelineConfig.STATE_DIR_CONFIG, this.stateDir.toString());
+        topology = PipelineTopologyApp.start(broker.bootstrapServers(), new PipelineConfig(pipeline), registry());
         for (String stage : stages) {
-            LlavaModel model = LlavaModel.load(modelDir, EngineOptions.threads(1));
-            models.add(model);
             Map<String, Object> settings = new HashMap<>();
             settings.put(WorkerConfig.STAGE, stage);
             settings.put(WorkerConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
             settings.put(WorkerConfig.MAX_BATCH_SIZE, maxBatch);
-            Worker w = Workers.create(stage, model, new WorkerConfig(settings), registry());
+            Worker w = Workers.create(modelDir, EngineOptions.threads(1), new WorkerConfig(settings), registry());
             workers.add(w);
             Thread t = new Thread(w::run, "worker-" + stage);
             t.setDaemon(true);
@@ -111,10 +133,11 @@ public final class EmbeddedPipeline implements AutoCloseable {
             }
         }
         topology.close();
-        models.forEach(LlavaModel::close);
         registryServer.close();
         broker.close();
-        deleteQuietly(stateDir);
+        if (deleteStateDir) {
+            deleteQuietly(stateDir);
+        }
     }
 
     private static void deleteQuietly(Path dir) {

@@ -1,36 +1,18 @@
 package io.llavastream.pipeline;
 
 import io.llavastream.model.LlavaModel;
-import io.llavastream.model.decode.ContinuousBatcher;
+import io.llavastream.rules.PostChecks;
 import io.llavastream.schemas.Answer;
-import io.llavastream.schemas.DecodeRequest;
-import io.llavastream.schemas.ImageTask;
-import io.llavastream.schemas.MergeRequest;
 import io.llavastream.schemas.Post;
-import io.llavastream.schemas.PostImage;
-import io.llavastream.schemas.TaskRef;
 import io.llavastream.schemas.VisionFeatures;
-import io.llavastream.scenes.PromptTemplate;
 import io.llavastream.serde.AvroSerde;
 import io.llavastream.serde.SchemaRegistry;
+import io.llavastream.stage.InProcessDriver;
+import io.llavastream.stage.Output;
+import io.llavastream.stage.VisionCache;
 import io.llavastream.topics.Topic;
 import io.llavastream.topics.Topics;
-import io.llavastream.worker.DecodeStage;
-import io.llavastream.worker.Input;
-import io.llavastream.worker.MergeStage;
-import io.llavastream.worker.Output;
-import io.llavastream.worker.StageResult;
-import io.llavastream.worker.VisionStage;
-import io.llavastream.worker.Workers;
-import java.nio.ByteBuffer;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.time.Clock;
-import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
-import java.util.List;
 import java.util.Map;
 import java.util.function.LongConsumer;
 import org.apache.avro.specific.SpecificRecord;
@@ -41,11 +23,12 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
- * Re-runs a range of the posts topic with another model version, in this process, through the same stage classes
- * the workers run (vision, merge, decode with continuous batching) and without any consumer group, so the live
- * groups are not disturbed. Images whose features the vision cache already holds for this model's vision tower
- * skip the vision stage. Answers go to {@link Topics#REPLAY_ANSWERS} keyed "<model id>|<task id>", tagged with
- * the model id; the live answers stay untouched. New vision features fill the cache.
+ * Re-runs a range of the posts topic with another model version, in this process, on the {@link InProcessDriver}:
+ * the topology's post checks, task splitting and prompt rule (per-source prompts included, from the same settings)
+ * and the workers' stage machines, without any consumer group, so the live groups are not disturbed. Images whose
+ * features the vision cache already holds for this model's vision tower skip the vision stage. Answers go to
+ * {@link Topics#REPLAY_ANSWERS} keyed "&lt;model id&gt;|&lt;task id&gt;", tagged with the model id; the live answers
+ * stay untouched. New vision features fill the cache.
  *
  * <p>Reads {@link Topics#POSTS} (the range) and {@link Topics#VISION_FEATURES}; writes {@link Topics#REPLAY_ANSWERS},
  * {@link Topics#VISION_FEATURES} and {@link Topics#IMAGE_EMBEDDINGS}.
@@ -60,31 +43,27 @@ public final class Replay {
     private final SchemaRegistry registry;
     private final LlavaModel model;
     private final int batch;
-    private final VisionStage vision;
-    private final MergeStage merge;
-    private final DecodeStage decode;
+    private final PostChecks checks;
 
-    public Replay(Map<String, Object> kafkaCommon, SchemaRegistry registry, LlavaModel model, int batch) {
+    /** A replay that checks and prompts posts as the topology with {@code checks} does. */
+    public Replay(Map<String, Object> kafkaCommon, SchemaRegistry registry, LlavaModel model, int batch,
+                  PostChecks checks) {
         this.common = kafkaCommon;
         this.registry = registry;
         this.model = model;
         this.batch = batch;
-        Clock clock = Clock.systemUTC();
-        this.vision = new VisionStage(model, clock);
-        this.merge = new MergeStage(model, clock);
-        this.decode = new DecodeStage(model, Workers.MAX_NEW_TOKENS, clock);
+        this.checks = checks;
     }
 
     public Summary run(TopicRange.Range range, LongConsumer total, Runnable step) {
         long t0 = System.nanoTime();
-        Map<String, VisionFeatures> cache = loadCache();
-        long[] n = new long[6];  // posts, images, hits, misses, answers, failed
         Map<String, Object> p = new HashMap<>(common);
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_RECORD_BYTES);
+        long[] answers = {0};
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
                 new ByteArraySerializer());
-             ContinuousBatcher batcher = new ContinuousBatcher(model.decoder(), model.embedder(), batch)) {
-            Pending pending = new Pending(producer, batcher, n);
+             InProcessDriver driver = new InProcessDriver(model, checks, batch, loadCache(),
+                     new ToTopics(producer, answers))) {
             AvroSerde<Post> posts = Topics.POSTS.valueSerde(registry);
             TopicRange.forEach(common, Topics.POSTS.name(), range, total, r -> {
                 step.run();
@@ -94,142 +73,60 @@ public final class Replay {
                 } catch (RuntimeException notAPost) {
                     return;  // the live topology dead-lettered it already
                 }
-                n[0]++;
-                for (ImageTask task : tasks(post)) {
-                    n[1]++;
-                    VisionFeatures hit = cache.get(io.llavastream.rules.CacheKey.of(task.getTask().getImageSha256(),
-                            model.visionModelId()));
-                    n[hit != null ? 2 : 3]++;
-                    pending.add(task, hit);
+                if (post != null) {
+                    driver.submit(post);
                 }
-                pending.flushIfFull();
             });
-            pending.flush();
-            while (batcher.inFlight() > 0) {
-                pending.finish(batcher.step());
-            }
+            driver.drain();
             producer.flush();
+            InProcessDriver.Stats s = driver.stats();
+            return new Summary(model.modelId(), s.posts(), s.images(), s.cacheHits(),
+                    s.cacheMisses(), answers[0], s.failedImages(), (System.nanoTime() - t0) / 1e9);
         }
-        return new Summary(model.modelId(), n[0], n[1], n[2], n[3], n[4], n[5], (System.nanoTime() - t0) / 1e9);
     }
 
     /** The vision cache for this model's vision tower, as the compacted topic holds it now. */
-    private Map<String, VisionFeatures> loadCache() {
-        Map<String, VisionFeatures> cache = new HashMap<>();
+    private VisionCache loadCache() {
+        VisionCache cache = new VisionCache();
         AvroSerde<VisionFeatures> serde = Topics.VISION_FEATURES.valueSerde(registry);
-        TopicRange.forEach(common, Topics.VISION_FEATURES.name(), io.llavastream.pipeline.PostExport.Range.all(),
-                x -> { }, r -> {
-                    if (r.value() == null) {
-                        cache.remove(r.key());
-                        return;
-                    }
-                    VisionFeatures f = serde.deserialize(r.topic(), r.value());
-                    if (f.getVisionModelId().equals(model.visionModelId())) {
-                        cache.put(r.key(), f);
-                    }
-                });
+        TopicRange.forEach(common, Topics.VISION_FEATURES.name(), PostExport.Range.all(), x -> { }, r -> {
+            if (r.value() == null) {
+                cache.remove(r.key());
+                return;
+            }
+            VisionFeatures f;
+            try {
+                f = serde.deserialize(r.topic(), r.value());
+            } catch (RuntimeException unreadable) {
+                return;  // the topology's cache lookup dead-letters such records; the replay only skips them
+            }
+            if (f.getVisionModelId().equals(model.visionModelId())) {
+                cache.put(r.key(), f);
+            }
+        });
         return cache;
     }
 
-    private static List<ImageTask> tasks(Post post) {
-        List<ImageTask> out = new ArrayList<>();
-        String prompt = post.getQuestion() != null ? PromptTemplate.userTurn(post.getQuestion())
-                : PromptTemplate.captionPrompt();
-        for (int i = 0; i < post.getImages().size(); i++) {
-            PostImage img = post.getImages().get(i);
-            byte[] bytes = new byte[img.getData().remaining()];
-            img.getData().duplicate().get(bytes);
-            TaskRef ref = TaskRef.newBuilder().setTaskId(post.getId() + "/" + i).setPostId(post.getId())
-                    .setSource(post.getSource()).setImageIndex(i).setImageCount(post.getImages().size())
-                    .setImageSha256(sha256(bytes)).setPrompt(prompt).setReceivedAt(Instant.now()).build();
-            out.add(ImageTask.newBuilder().setTask(ref).setContentType(img.getContentType())
-                    .setImage(ByteBuffer.wrap(bytes)).build());
-        }
-        return out;
-    }
-
-    private static String sha256(byte[] bytes) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
-        }
-    }
-
-    /** Images waiting for the vision or merge stage, in groups of the batch size, and the batcher behind them. */
-    private final class Pending {
+    /** Answers to the replay topic, keyed and tagged by model; features and embeddings to their own topics. */
+    private final class ToTopics implements InProcessDriver.Sink {
         private final KafkaProducer<String, byte[]> producer;
-        private final ContinuousBatcher batcher;
-        private final long[] n;
-        private final List<Input<ImageTask>> misses = new ArrayList<>();
-        private final List<Input<MergeRequest>> merges = new ArrayList<>();
-        private final Map<String, DecodeRequest> decoding = new HashMap<>();
+        private final long[] answers;
         private final Map<Topic<?>, AvroSerde<?>> serdes = new HashMap<>();
 
-        Pending(KafkaProducer<String, byte[]> producer, ContinuousBatcher batcher, long[] n) {
+        ToTopics(KafkaProducer<String, byte[]> producer, long[] answers) {
             this.producer = producer;
-            this.batcher = batcher;
-            this.n = n;
+            this.answers = answers;
         }
 
-        void add(ImageTask task, VisionFeatures cached) {
-            if (cached == null) {
-                misses.add(new Input<>(task.getTask().getTaskId(), task));
-            } else {
-                merges.add(new Input<>(task.getTask().getTaskId(), MergeRequest.newBuilder().setTask(task.getTask())
-                        .setFeatures(cached).setCacheHit(true).build()));
-            }
-        }
-
-        void flushIfFull() {
-            if (misses.size() + merges.size() >= batch) {
-                flush();
-            }
-        }
-
-        /** 1. vision for the misses, 2. merge for everything, 3. into the batcher, stepping it along. */
-        void flush() {
-            for (StageResult r : vision.process(List.copyOf(misses))) {
-                route(r);
-            }
-            misses.clear();
-            for (StageResult r : merge.process(List.copyOf(merges))) {
-                route(r);
-            }
-            merges.clear();
-            while (batcher.inFlight() >= batch) {
-                finish(batcher.step());
-            }
-        }
-
+        @Override
         @SuppressWarnings("unchecked")
-        private void route(StageResult result) {
-            for (Output<?> o : result.outputs()) {
-                SpecificRecord v = o.value();
-                if (v instanceof MergeRequest m) {
-                    merges.add(new Input<>(o.key(), m));
-                } else if (v instanceof DecodeRequest d) {
-                    decoding.put(d.getTask().getTaskId(), d);
-                    batcher.submit(decode.request(d.getTask().getTaskId(), d));
-                } else if (v instanceof Answer a) {
-                    answer(a);
-                    n[5]++;
-                } else {
-                    send((Topic<SpecificRecord>) o.topic(), o.key(), v);  // cache fill and embeddings
-                }
+        public void publish(Output<?> o) {
+            if (o.value() instanceof Answer a) {
+                send(Topics.REPLAY_ANSWERS, a.getModelId() + "|" + a.getTask().getTaskId(), a);
+                answers[0]++;
+            } else {
+                send((Topic<SpecificRecord>) o.topic(), o.key(), o.value());
             }
-        }
-
-        void finish(List<ContinuousBatcher.Finished> done) {
-            for (ContinuousBatcher.Finished f : done) {
-                DecodeRequest d = decoding.remove((String) f.tag());
-                answer(decode.answer(d, f.generation()).value());
-            }
-        }
-
-        private void answer(Answer a) {
-            send(Topics.REPLAY_ANSWERS, a.getModelId() + "|" + a.getTask().getTaskId(), a);
-            n[4]++;
         }
 
         @SuppressWarnings("unchecked")

@@ -2,12 +2,18 @@ package io.llavastream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.llavastream.schemas.Answer;
+import io.llavastream.schemas.Post;
+import io.llavastream.serde.ConfluentSchemaRegistryClient;
 import io.llavastream.topics.Topic;
 import io.llavastream.topics.Topics;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -44,6 +50,47 @@ class BrokerCommandTest {
             command.stop();
             assertThat(exit.get(60, TimeUnit.SECONDS)).isZero();
             assertThat(dir.resolve("kraft-combined-logs/meta.properties")).exists();
+        } finally {
+            command.stop();
+            executor.shutdownNow();
+        }
+    }
+
+    @Test
+    void schemaIdsSurviveARestartWithTheSameDataDir() throws Exception {
+        int registryPort;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            registryPort = probe.getLocalPort();
+        }
+        String url = "http://127.0.0.1:" + registryPort;
+        int answers = runBroker(registryPort, () -> {
+            ConfluentSchemaRegistryClient client = new ConfluentSchemaRegistryClient(url);
+            client.register(Topics.POSTS.name() + "-value", Post.getClassSchema());
+            return client.register(Topics.ANSWERS.name() + "-value", Answer.getClassSchema());
+        });
+        int again = runBroker(registryPort, () -> new ConfluentSchemaRegistryClient(url)
+                .register(Topics.ANSWERS.name() + "-value", Answer.getClassSchema()));
+        assertThat(again).isEqualTo(answers).isEqualTo(2);
+    }
+
+    /** Runs {@code broker} on {@link #dir}, calls {@code work} once it is up, stops it, returns what work did. */
+    private <T> T runBroker(int registryPort, Callable<T> work) throws Exception {
+        BrokerCommand command = new BrokerCommand();
+        StringWriter out = new StringWriter();
+        CommandLine cl = new CommandLine(command).setOut(new PrintWriter(out, true));
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try {
+            Future<Integer> exit = executor.submit(() -> cl.execute("--port", "0", "--registry-port",
+                    Integer.toString(registryPort), "--data-dir", dir.toString()));
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (out.toString().isBlank() && !exit.isDone() && System.currentTimeMillis() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(out.toString()).matches("(?s)127\\.0\\.0\\.1:\\d+\\s*");
+            T result = work.call();
+            command.stop();
+            assertThat(exit.get(60, TimeUnit.SECONDS)).isZero();
+            return result;
         } finally {
             command.stop();
             executor.shutdownNow();

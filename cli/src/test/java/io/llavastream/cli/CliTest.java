@@ -65,7 +65,8 @@ class CliTest {
         Run r = run("caption", "--json", bad.toString(), good.toString());
         assertThat(r.exit()).isEqualTo(1);
         assertThat(r.lines()).hasSize(2);
-        assertThat(r.lines().get(0).get("error").asText()).isEqualTo("InvalidImageException");
+        assertThat(r.lines().get(0).get("error").asText()).isEqualTo("CORRUPT_IMAGE");
+        assertThat(r.lines().get(0).get("message").asText()).contains("not a recognised image");
         assertThat(r.lines().get(1).get("text").asText()).isNotBlank();
     }
 

@@ -51,7 +51,9 @@ class TopologyCommandTest {
         TopologyCommand.listConfig(new java.io.PrintStream(buf, true, java.nio.charset.StandardCharsets.UTF_8));
         String text = buf.toString(java.nio.charset.StandardCharsets.UTF_8);
         assertThat(text).contains("max.images.per.post (int, default 16", "vision.model.id (string, (required)",
-                "default.prompt", "max.image.bytes", "replication.factor");
+                "default.prompt", "max.image.bytes", "replication.factor", "post.timeout.ms (long, default 900000",
+                "max.pending.posts", "max.record.attempts (int, default 3", "thread.replace.backoff.ms",
+                "max.thread.failures");
     }
 
 }

@@ -11,7 +11,13 @@ import io.llavastream.schemas.Answer;
 import io.llavastream.scenes.Scene;
 import io.llavastream.scenes.SceneGenerator;
 import io.llavastream.scenes.SceneRenderer;
+import io.llavastream.rules.PostChecks;
+import io.llavastream.rules.PromptRule;
+import io.llavastream.rules.SourcePrompts;
+import io.llavastream.schemas.Post;
 import io.llavastream.topics.Topics;
+import io.llavastream.topology.PipelineConfig;
+import java.util.List;
 import io.llavastream.worker.Workers;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,7 +54,7 @@ class ReplayTest {
             Replay.Summary summary;
             try (LlavaModel model = LlavaModel.load(v2, EngineOptions.threads(1))) {
                 summary = new Replay(Map.of("bootstrap.servers", pipeline.bootstrapServers()), pipeline.registry(),
-                        model, 8).run(PostExport.Range.all(), x -> { }, () -> { });
+                        model, 8, PostChecks.defaults()).run(PostExport.Range.all(), x -> { }, () -> { });
             }
             assertThat(summary.images()).isEqualTo(POSTS);
             assertThat(summary.cacheHits()).isEqualTo(POSTS);
@@ -68,6 +74,44 @@ class ReplayTest {
             assertThat(liveAfter).hasSize(POSTS).allSatisfy((k, count) -> assertThat(count).isEqualTo(1));
             assertThat(live.values()).allSatisfy(a -> assertThat(a.getModelId()).isEqualTo("llava-stream/demo-v1"));
             System.out.println("replay: " + summary);
+        }
+    }
+
+    /**
+     * The same model replayed over live posts of two sources with their own prompts, a blank question (a caption
+     * request) and a real question gives, per image, the very tokens the live pipeline gave.
+     */
+    @Test
+    void replayWithTheSameModelReproducesTheLiveAnswersPerSourcePromptsIncluded() throws Exception {
+        String sourcePrompts = "count=USER: <image>\\nhow many shapes are there? ASSISTANT:";
+        List<Scene> scenes = new SceneGenerator(777).scenes(0, POSTS);
+        try (EmbeddedPipeline pipeline = new EmbeddedPipeline(ModelDirectory.bundled(), Workers.STAGES, 8,
+                Map.of(PipelineConfig.SOURCE_PROMPTS_CONFIG, sourcePrompts), System.err::println);
+             PipelineClient client = pipeline.client()) {
+            for (int i = 0; i < POSTS; i++) {
+                Post p = PngPosts.of("same-" + i, i % 2 == 0 ? "count" : "blog", SceneRenderer.png(scenes.get(i)));
+                p.setQuestion(i == 1 ? "   " : i == 3 ? "is there a red circle?" : null);
+                client.send(p);
+            }
+            client.flush();
+            Map<String, Answer> live = new HashMap<>();
+            client.read(Topics.ANSWERS, Duration.ofSeconds(120), r -> live.put(r.key(), r.value()),
+                    () -> live.size() >= POSTS);
+            try (LlavaModel model = LlavaModel.load(ModelDirectory.bundled(), EngineOptions.threads(1))) {
+                PostChecks checks = PostChecks.defaults().withPrompts(PromptRule.defaults()
+                        .withSourcePrompts(SourcePrompts.parse(sourcePrompts)));
+                new Replay(Map.of("bootstrap.servers", pipeline.bootstrapServers()), pipeline.registry(), model, 8,
+                        checks).run(PostExport.Range.all(), x -> { }, () -> { });
+            }
+            Map<String, Answer> replayed = new HashMap<>();
+            client.read(Topics.REPLAY_ANSWERS, Duration.ofSeconds(60),
+                    r -> replayed.put(r.value().getTask().getTaskId(), r.value()), () -> replayed.size() >= POSTS);
+            assertThat(replayed.keySet()).isEqualTo(live.keySet());
+            live.forEach((task, a) -> assertThat(replayed.get(task).getTokenIds()).as(task)
+                    .isEqualTo(a.getTokenIds()));
+            assertThat(live.get("same-0/0").getText()).as("the count source's prompt was used").isIn("one", "two");
+            assertThat(live.get("same-1/0").getText()).as("a blank question is a caption").startsWith("a ");
+            assertThat(live.get("same-3/0").getText()).isIn("yes", "no");
         }
     }
 

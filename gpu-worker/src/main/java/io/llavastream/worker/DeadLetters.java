@@ -1,13 +1,14 @@
 package io.llavastream.worker;
 
+import io.llavastream.rules.DeadLetterRecords;
 import io.llavastream.schemas.DeadLetter;
-import java.nio.ByteBuffer;
 import java.time.Clock;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * Builds {@link DeadLetter} records: where the refused record came from, its key and value bytes exactly as read
- * (so it can be inspected or replayed), the reason, the stage and the time.
+ * Builds a stage's {@link DeadLetter} records with {@link DeadLetterRecords}: where the refused record came from,
+ * its key and value bytes as read (a prefix of each when they are too large to copy), the reason, the stage and the
+ * time.
  */
 public final class DeadLetters {
     private final String stage;
@@ -19,20 +20,7 @@ public final class DeadLetters {
     }
 
     public DeadLetter of(ConsumerRecord<byte[], byte[]> record, String errorType, String message) {
-        return DeadLetter.newBuilder()
-                .setTopic(record.topic())
-                .setPartition(record.partition())
-                .setOffset(record.offset())
-                .setKey(wrap(record.key()))
-                .setValue(wrap(record.value()))
-                .setErrorType(errorType)
-                .setErrorMessage(message)
-                .setStage(stage)
-                .setFailedAt(clock.instant())
-                .build();
-    }
-
-    private static ByteBuffer wrap(byte[] bytes) {
-        return bytes == null ? null : ByteBuffer.wrap(bytes.clone());
+        return DeadLetterRecords.of(stage, record.topic(), record.partition(), record.offset(), record.key(),
+                record.value(), errorType, message, clock.instant());
     }
 }

@@ -4,12 +4,15 @@ import io.llavastream.model.Engine;
 import io.llavastream.model.EngineOptions;
 import io.llavastream.model.TensorRtOptions;
 import io.llavastream.model.TensorRtProfile;
+import io.llavastream.rules.StageName;
 import io.llavastream.topics.Topics;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.CooperativeStickyAssignor;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -34,7 +37,9 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String MAX_BATCH_SIZE = "max.batch.size";
     public static final String BATCH_LINGER_MS = "batch.linger.ms";
     public static final String POLL_TIMEOUT_MS = "poll.timeout.ms";
-    public static final String ABORT_BACKOFF_MAX_MS = "abort.backoff.max.ms";
+    public static final String RETRY_BACKOFF_MS = "retry.backoff.ms";
+    public static final String RETRY_BACKOFF_MAX_MS = "retry.backoff.max.ms";
+    public static final String MAX_RECORD_ATTEMPTS = "max.record.attempts";
     public static final String MODEL_DIR = "model.dir";
     public static final String ENGINE_THREADS = "engine.threads";
     public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
@@ -46,24 +51,36 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String ENGINE_TENSORRT_PROFILES = "engine.tensorrt.profiles";
 
     public static final ConfigDef DEFINITION = new ConfigDef()
-            .define(STAGE, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, ValidString.in("vision", "merge", "decode"),
+            .define(STAGE, Type.STRING, ConfigDef.NO_DEFAULT_VALUE,
+                    ValidString.in(StageName.workerIds().toArray(String[]::new)),
                     Importance.HIGH, "Which stage this process runs.")
             .define(BOOTSTRAP_SERVERS, Type.LIST, ConfigDef.NO_DEFAULT_VALUE, Importance.HIGH,
                     "Kafka brokers, host:port[,host:port...].")
             .define(GROUP_ID, Type.STRING, null, Importance.MEDIUM,
                     "Consumer group; default llava-<stage>. Every process of a stage shares it.")
-            .define(INSTANCE_ID, Type.STRING, null, Importance.MEDIUM, "This process's id within the stage, part of "
-                    + "its transactional.id (llava-<stage>-<instance.id>); default a random UUID. Give a restarted "
-                    + "process its old id so it fences the dead one at once instead of waiting for the broker to "
-                    + "time out the dead one's open transaction, which holds back read_committed consumers.")
+            .define(INSTANCE_ID, Type.STRING, null, Importance.MEDIUM, "This process's stable id within the stage: "
+                    + "its transactional.id is llava-<stage>-<instance.id> and, when set, its group.instance.id "
+                    + "(static membership) is the same; default a random UUID and no static membership. Give a "
+                    + "restarted process its old id so it fences the dead one at once instead of waiting for the "
+                    + "broker to time out the dead one's open transaction, which holds back read_committed "
+                    + "consumers, and takes back its partitions without a rebalance. A static member that stops "
+                    + "for good leaves its partitions unread until session.timeout.ms passes.")
             .define(MAX_BATCH_SIZE, Type.INT, 8, Range.atLeast(1), Importance.HIGH,
-                    "Most records per compute call (the micro-batch).")
+                    "vision and merge: most records per compute call (the micro-batch); decode: most sequences "
+                    + "decoding at once, with as many more queued to join.")
             .define(BATCH_LINGER_MS, Type.LONG, 10L, Range.atLeast(0), Importance.MEDIUM, "How long the first "
                     + "record of a batch may wait for more before a partial batch is processed, ms.")
             .define(POLL_TIMEOUT_MS, Type.LONG, 100L, Range.atLeast(1), Importance.LOW,
                     "Longest wait in one poll when nothing is pending, ms; bounds how fast shutdown is seen.")
-            .define(ABORT_BACKOFF_MAX_MS, Type.LONG, 5_000L, Range.atLeast(0), Importance.LOW, "Longest pause "
-                    + "before retrying a batch whose transaction aborted; pauses double from 100 ms.")
+            .define(RETRY_BACKOFF_MS, Type.LONG, 100L, Range.atLeast(0), Importance.LOW, "First pause after a "
+                    + "failed transaction or an unreachable schema registry, ms; each further failure in a row "
+                    + "doubles it, up to retry.backoff.max.ms.")
+            .define(RETRY_BACKOFF_MAX_MS, Type.LONG, 5_000L, Range.atLeast(0), Importance.LOW,
+                    "Longest pause between retries, ms.")
+            .define(MAX_RECORD_ATTEMPTS, Type.INT, 3, Range.atLeast(1), Importance.MEDIUM, "How many times a "
+                    + "record's transaction may fail for a reason that may be the record's own (the broker refused "
+                    + "it) before the record is dead-lettered as REPEATED_FAILURE. Timeouts and outages are not "
+                    + "counted: they are retried with backoff for as long as they last.")
             .define(MODEL_DIR, Type.STRING, null, Importance.HIGH,
                     "Model directory; default the bundled demo model.")
             .define(ENGINE_THREADS, Type.INT, 0, Range.atLeast(0), Importance.LOW,
@@ -100,6 +117,10 @@ public final class WorkerConfig extends AbstractConfig {
         return getString(STAGE);
     }
 
+    public StageName stageName() {
+        return StageName.worker(stage());
+    }
+
     public String groupId() {
         String g = getString(GROUP_ID);
         return g != null ? g : "llava-" + stage();
@@ -121,8 +142,21 @@ public final class WorkerConfig extends AbstractConfig {
         return getLong(POLL_TIMEOUT_MS);
     }
 
-    public long abortBackoffMaxMs() {
-        return getLong(ABORT_BACKOFF_MAX_MS);
+    public long retryBackoffMs() {
+        return getLong(RETRY_BACKOFF_MS);
+    }
+
+    public long retryBackoffMaxMs() {
+        return getLong(RETRY_BACKOFF_MAX_MS);
+    }
+
+    public int maxRecordAttempts() {
+        return getInt(MAX_RECORD_ATTEMPTS);
+    }
+
+    /** group.instance.id (static membership): llava-&lt;stage&gt;-&lt;instance.id&gt; when instance.id is set. */
+    public Optional<String> groupInstanceId() {
+        return Optional.ofNullable(getString(INSTANCE_ID)).map(id -> "llava-" + stage() + "-" + id);
     }
 
     public String modelDir() {
@@ -152,10 +186,16 @@ public final class WorkerConfig extends AbstractConfig {
         return getString(SCHEMA_REGISTRY_URL);
     }
 
-    /** The consumer's properties: byte[] keys and values, read_committed, offsets committed only by transactions. */
+    /**
+     * The consumer's properties: byte[] keys and values, read_committed, offsets committed only by transactions,
+     * static membership when instance.id is set, and the cooperative assignor (a rebalance then revokes only the
+     * partitions that move, so in-flight decode work elsewhere is kept) unless another is given.
+     */
     public Map<String, Object> consumerProperties() {
         Map<String, Object> p = clientProperties();
         p.putIfAbsent(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.putIfAbsent(ConsumerConfig.PARTITION_ASSIGNMENT_STRATEGY_CONFIG, CooperativeStickyAssignor.class.getName());
+        groupInstanceId().ifPresent(id -> p.put(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG, id));
         p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId());
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);

@@ -2,13 +2,14 @@ package io.llavastream.worker;
 
 import java.util.concurrent.atomic.AtomicLong;
 
-/** Running counts of a stage worker, updated after each committed batch; safe to read from any thread. */
+/** Running counts of a stage worker, updated after each committed transaction; safe to read from any thread. */
 public final class WorkerStats {
     private final AtomicLong records = new AtomicLong();
     private final AtomicLong outputs = new AtomicLong();
     private final AtomicLong deadLetters = new AtomicLong();
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong aborts = new AtomicLong();
+    private final AtomicLong inFlight = new AtomicLong();
 
     /**
      * The counts at one moment.
@@ -17,21 +18,15 @@ public final class WorkerStats {
      * @param outputs     records published, dead letters not included
      * @param deadLetters input records sent to the dead-letter topic
      * @param batches     transactions committed
-     * @param aborts      transactions aborted and retried
+     * @param aborts      transactions aborted (or work dropped after a transient failure) and retried
+     * @param inFlight    records consumed and not yet committed, now: work a crash would make the next owner redo
      */
-    public record Snapshot(long records, long outputs, long deadLetters, long batches, long aborts) {
-    }
-
-    void committed(ProcessedBatch b) {
-        records.addAndGet(b.inputs());
-        outputs.addAndGet(b.records().size() - b.deadLetters());
-        deadLetters.addAndGet(b.deadLetters());
-        batches.incrementAndGet();
+    public record Snapshot(long records, long outputs, long deadLetters, long batches, long aborts, long inFlight) {
     }
 
     void committed(long inputs, long published, long deadLettered) {
         records.addAndGet(inputs);
-        outputs.addAndGet(published - deadLettered);
+        outputs.addAndGet(published);
         deadLetters.addAndGet(deadLettered);
         batches.incrementAndGet();
     }
@@ -40,7 +35,12 @@ public final class WorkerStats {
         aborts.incrementAndGet();
     }
 
+    void inFlight(long n) {
+        inFlight.set(n);
+    }
+
     public Snapshot snapshot() {
-        return new Snapshot(records.get(), outputs.get(), deadLetters.get(), batches.get(), aborts.get());
+        return new Snapshot(records.get(), outputs.get(), deadLetters.get(), batches.get(), aborts.get(),
+                inFlight.get());
     }
 }

@@ -1,26 +1,72 @@
 package io.llavastream.worker;
 
-import io.llavastream.model.LlavaModel;
+import io.llavastream.model.DecodeParts;
+import io.llavastream.model.EngineOptions;
+import io.llavastream.model.MergeParts;
+import io.llavastream.model.VisionParts;
+import io.llavastream.rules.StageName;
 import io.llavastream.serde.SchemaRegistry;
+import io.llavastream.stage.DecodeMachine;
+import io.llavastream.stage.MergeMachine;
+import io.llavastream.stage.StageMachine;
+import io.llavastream.stage.StageMachines;
+import io.llavastream.stage.VisionMachine;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import org.apache.avro.specific.SpecificRecord;
 
-/** Builds the worker for a stage name: vision and merge on {@link StageRuntime}, decode with continuous batching. */
+/**
+ * Builds the worker of a stage: loads only that stage's model parts (a vision pod holds no decoder), builds its
+ * machine and runs it on the one {@link StageDriver}.
+ */
 public final class Workers {
-    public static final List<String> STAGES = List.of("vision", "merge", "decode");
+    /** The stages a worker can run: vision, merge, decode. */
+    public static final List<String> STAGES = StageName.workerIds();
     /** Generation length of the decode stage. */
-    public static final int MAX_NEW_TOKENS = 32;
+    public static final int MAX_NEW_TOKENS = StageMachines.MAX_NEW_TOKENS;
 
     private Workers() {
     }
 
-    public static Worker create(String stage, LlavaModel model, WorkerConfig config, SchemaRegistry registry) {
-        if (stage.equals("decode")) {
-            return new ContinuousDecodeRuntime(model, config, registry, MAX_NEW_TOKENS);
+    /**
+     * The worker of {@code config}'s stage over the model at {@code modelDir}. The worker owns the parts it loads
+     * and releases them when {@link Worker#run} returns.
+     *
+     * @throws io.llavastream.model.ModelException when the model or an engine cannot be loaded
+     */
+    public static Worker create(Path modelDir, EngineOptions options, WorkerConfig config, SchemaRegistry registry) {
+        Clock clock = Clock.systemUTC();
+        int batch = config.maxBatchSize();
+        return switch (config.stageName()) {
+            case VISION -> {
+                VisionParts p = VisionParts.load(modelDir, options);
+                yield driver(new VisionMachine(p, batch, clock), p, config, registry);
+            }
+            case MERGE -> {
+                MergeParts p = MergeParts.load(modelDir, options);
+                yield driver(new MergeMachine(p, batch, clock), p, config, registry);
+            }
+            case DECODE -> {
+                DecodeParts p = DecodeParts.load(modelDir, options);
+                yield driver(new DecodeMachine(p, batch, MAX_NEW_TOKENS, clock), p, config, registry);
+            }
+            default -> throw new IllegalArgumentException("no worker for stage " + config.stage());
+        };
+    }
+
+    private static <I extends SpecificRecord> Worker driver(StageMachine<I> machine, AutoCloseable parts,
+                                                            WorkerConfig config, SchemaRegistry registry) {
+        try {
+            return StageDriver.create(machine, parts, config, registry);
+        } catch (RuntimeException e) {
+            machine.close();
+            try {
+                parts.close();
+            } catch (Exception suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
         }
-        if (!Stages.NAMES.contains(stage)) {
-            throw new IllegalArgumentException("stage must be one of " + STAGES + ", got " + stage);
-        }
-        return StageRuntime.create(Stages.create(stage, model, Clock.systemUTC()), config, registry);
     }
 }

@@ -1,12 +1,13 @@
 /**
- * The stage workers: one runtime for Kafka I/O, micro-batching, exactly-once commits, retries and dead letters
- * ({@link io.llavastream.worker.StageRuntime}, configured by {@link io.llavastream.worker.WorkerConfig}), and the
- * stages that run on it as pure compute behind {@link io.llavastream.worker.Stage}: one class per stage, named for
- * what it does ({@link io.llavastream.worker.VisionStage}, {@link io.llavastream.worker.MergeStage}).
+ * The stage workers on Kafka: one driver for every stage ({@link io.llavastream.worker.StageDriver}, configured by
+ * {@link io.llavastream.worker.WorkerConfig}) runs the stage machine of {@code io.llavastream.stage} that
+ * {@link io.llavastream.worker.Workers} builds from only that stage's model parts.
  *
- * <p>A batch flows as: poll (read_committed) → {@code BatchAssembler} (size or linger) → {@code BatchProcessor}
- * (decode each record, compute in micro-batches, serialize, dead-letter failures with their original bytes) → one
- * transaction with the outputs, the dead letters and the consumed offsets. Tensors cross processes through
- * {@link io.llavastream.tensor.TensorCodec}.
+ * <p>A record flows as: poll (read_committed) → decode ({@code RecordReader}: a record that cannot be read is
+ * dead-lettered with its reason, a registry outage is retried) → submit → step (a batch when full or lingered;
+ * decode on every loop) → serialize and size-check the outputs ({@code OutputWriter}) → one transaction with the
+ * contiguous finished prefix of each partition, its dead letters and the offsets after it ({@code Ledger}).
+ * A failed transaction is aborted and the partitions rewound to their committed offsets; a record that keeps
+ * failing is dead-lettered as REPEATED_FAILURE ({@code Attempts}), never retried forever.
  */
 package io.llavastream.worker;

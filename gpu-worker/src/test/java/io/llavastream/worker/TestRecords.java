@@ -1,53 +1,99 @@
 package io.llavastream.worker;
 
+import io.llavastream.rules.DeadLetterReason;
+import io.llavastream.rules.ImageTasks;
+import io.llavastream.rules.StageName;
 import io.llavastream.schemas.Answer;
 import io.llavastream.schemas.FinishReason;
 import io.llavastream.schemas.ImageTask;
 import io.llavastream.schemas.StageTimings;
 import io.llavastream.schemas.TaskRef;
 import io.llavastream.scenes.PromptTemplate;
+import io.llavastream.stage.BatchMachine;
+import io.llavastream.stage.Finished;
+import io.llavastream.stage.Output;
+import io.llavastream.stage.StageMachine;
+import io.llavastream.stage.StageResult;
 import io.llavastream.topics.Topic;
 import io.llavastream.topics.Topics;
 import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
-/** Records for the worker tests, and a stage that needs no model. */
-final class TestRecords {
+/** Records for the worker tests, and stage machines that need no model. */
+public final class TestRecords {
     private TestRecords() {
     }
 
-    static TaskRef task(String postId, int index, int count, byte[] image, String prompt) {
+    public static TaskRef task(String postId, int index, int count, byte[] image, String prompt) {
         return TaskRef.newBuilder()
-                .setTaskId(postId + "/" + index)
+                .setTaskId(ImageTasks.taskId(postId, index))
                 .setPostId(postId)
                 .setSource("test")
                 .setImageIndex(index)
                 .setImageCount(count)
-                .setImageSha256(VisionStage.sha256(image))
+                .setImageSha256(ImageTasks.sha256Hex(image))
                 .setPrompt(prompt)
                 .setReceivedAt(Instant.ofEpochMilli(1_700_000_000_000L))
                 .build();
     }
 
-    static Input<ImageTask> imageTask(String postId, int index, int count, byte[] image) {
+    public static ImageTask imageTask(String postId, int index, int count, byte[] image) {
         TaskRef t = task(postId, index, count, image, PromptTemplate.captionPrompt());
-        return new Input<>(t.getTaskId(), ImageTask.newBuilder().setTask(t).setContentType("image/png")
-                .setImage(ByteBuffer.wrap(image)).build());
+        return ImageTask.newBuilder().setTask(t).setContentType("image/png").setImage(ByteBuffer.wrap(image))
+                .build();
+    }
+
+    /** An answer to {@code t} with {@code text}, as the echo machines publish. */
+    public static Output<Answer> answer(ImageTask t, String text) {
+        Answer a = Answer.newBuilder().setTask(t.getTask()).setText(text).setTokenIds(List.of())
+                .setFinishReason(FinishReason.EOS).setModelId("echo")
+                .setTimings(StageTimings.newBuilder().build()).setCompletedAt(Instant.EPOCH).build();
+        return new Output<>(Topics.ANSWERS, t.getTask().getTaskId(), a);
     }
 
     /**
-     * A stage on vision-requests that answers each task with its content type as text. Content type "fail" is a
-     * per-record failure (with an ERROR-like answer), "throw" makes {@link #process} throw; every call's batch size
-     * is recorded.
+     * What the echo machines do with a task, by its content type: "fail" is a per-record failure (with an
+     * ERROR-like answer), "throw" makes every step it is in throw, "throw-once" only the first such step, "huge"
+     * answers with text over the record limit; anything else is answered with the content type as text.
      */
-    static final class EchoStage implements Stage<ImageTask> {
-        final List<Integer> batchSizes = new ArrayList<>();
+    static StageResult echo(ImageTask t, Set<String> thrownOnce) {
+        String type = t.getContentType();
+        String id = t.getTask().getTaskId();
+        if (type.equals("throw") || (type.equals("throw-once") && thrownOnce.add(id))) {
+            throw new IllegalStateException("boom on " + id);
+        }
+        if (type.equals("fail")) {
+            return failure(t, DeadLetterReason.BAD_PROMPT, "content type is fail");
+        }
+        if (type.equals("huge")) {
+            return StageResult.ok(List.of(answer(t, "x".repeat(Topics.MAX_RECORD_BYTES + 1))));
+        }
+        return StageResult.ok(List.of(answer(t, type)));
+    }
+
+    static StageResult failure(ImageTask t, DeadLetterReason reason, String message) {
+        return StageResult.failed(reason, message, List.of(answer(t, "error:" + reason)));
+    }
+
+    /** A batch machine on vision-requests that echoes each task; every batch's size is recorded. */
+    public static final class EchoMachine extends BatchMachine<ImageTask> {
+        public final List<Integer> batchSizes = new ArrayList<>();
+        private final Set<String> thrownOnce = new HashSet<>();
+
+        public EchoMachine(int capacity) {
+            super(capacity);
+        }
 
         @Override
-        public String name() {
-            return "echo";
+        public StageName stage() {
+            return StageName.VISION;
         }
 
         @Override
@@ -56,30 +102,106 @@ final class TestRecords {
         }
 
         @Override
-        public List<StageResult> process(List<Input<ImageTask>> batch) {
+        public List<StageResult> process(List<ImageTask> batch) {
             batchSizes.add(batch.size());
-            List<StageResult> out = new ArrayList<>();
-            for (Input<ImageTask> in : batch) {
-                String type = in.value().getContentType();
-                if (type.equals("throw")) {
-                    throw new IllegalStateException("boom on " + in.key());
+            return batch.stream().map(t -> echo(t, thrownOnce)).toList();
+        }
+
+        @Override
+        public StageResult failed(ImageTask input, DeadLetterReason reason, String message) {
+            return failure(input, reason, message);
+        }
+    }
+
+    /**
+     * A continuous machine on vision-requests: a task whose content type is "steps:N" finishes N steps after it
+     * was submitted (so tasks finish out of order); other types finish at the next step as {@link #echo} says.
+     * Counts its resets.
+     */
+    public static final class SlowEchoMachine implements StageMachine<ImageTask> {
+        private final int capacity;
+        private final Map<Object, ImageTask> running = new LinkedHashMap<>();
+        private final Map<Object, Integer> stepsLeft = new LinkedHashMap<>();
+        private final Set<String> thrownOnce = new HashSet<>();
+        public int resets;
+        public int steps;
+
+        public SlowEchoMachine(int capacity) {
+            this.capacity = capacity;
+        }
+
+        @Override
+        public StageName stage() {
+            return StageName.DECODE;
+        }
+
+        @Override
+        public Topic<ImageTask> input() {
+            return Topics.VISION_REQUESTS;
+        }
+
+        @Override
+        public boolean continuous() {
+            return true;
+        }
+
+        @Override
+        public int capacity() {
+            return capacity;
+        }
+
+        @Override
+        public int inFlight() {
+            return running.size();
+        }
+
+        @Override
+        public void submit(Object tag, ImageTask input) {
+            String type = input.getContentType();
+            int steps = type.startsWith("steps:") ? Integer.parseInt(type.substring(6)) : 1;
+            running.put(tag, input);
+            stepsLeft.put(tag, steps);
+        }
+
+        @Override
+        public List<Finished> step() {
+            steps++;
+            List<Finished> out = new ArrayList<>();
+            for (Object tag : List.copyOf(running.keySet())) {
+                ImageTask t = running.get(tag);
+                int left = stepsLeft.merge(tag, -1, Integer::sum);
+                if (left <= 0) {
+                    StageResult r = t.getContentType().startsWith("steps:")
+                            ? StageResult.ok(List.of(answer(t, t.getContentType()))) : echo(t, thrownOnce);
+                    running.remove(tag);
+                    stepsLeft.remove(tag);
+                    out.add(new Finished(tag, r));
                 }
-                out.add(type.equals("fail") ? failed(in, "BAD_TYPE", "content type is fail")
-                        : StageResult.ok(List.of(answer(in, type))));
             }
             return out;
         }
 
         @Override
-        public StageResult failed(Input<ImageTask> in, String errorType, String message) {
-            return StageResult.failed(errorType, message, List.of(answer(in, "error:" + errorType)));
+        public StageResult failed(ImageTask input, DeadLetterReason reason, String message) {
+            return failure(input, reason, message);
         }
 
-        private static Output<Answer> answer(Input<ImageTask> in, String text) {
-            Answer a = Answer.newBuilder().setTask(in.value().getTask()).setText(text).setTokenIds(List.of())
-                    .setFinishReason(FinishReason.EOS).setModelId("echo")
-                    .setTimings(StageTimings.newBuilder().build()).setCompletedAt(Instant.EPOCH).build();
-            return new Output<>(Topics.ANSWERS, in.key(), a);
+        @Override
+        public void cancel(Collection<?> tags) {
+            running.keySet().removeAll(tags);
+            stepsLeft.keySet().removeAll(tags);
+        }
+
+        @Override
+        public void reset() {
+            resets++;
+            running.clear();
+            stepsLeft.clear();
+        }
+
+        @Override
+        public void close() {
+            reset();
         }
     }
 }

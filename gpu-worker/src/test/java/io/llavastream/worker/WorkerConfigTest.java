@@ -28,6 +28,24 @@ class WorkerConfigTest {
                 "instance.id", "m0", "group.id", "g"));
         assertThat(c.transactionalId()).isEqualTo("llava-merge-m0");
         assertThat(c.groupId()).isEqualTo("g");
+        assertThat(c.consumerProperties()).containsEntry("group.instance.id", "llava-merge-m0");
+    }
+
+    @Test
+    void withoutAnInstanceIdThereIsNoStaticMembership() {
+        WorkerConfig c = new WorkerConfig(Map.of("stage", "decode", "bootstrap.servers", "h:1"));
+        assertThat(c.groupInstanceId()).isEmpty();
+        assertThat(c.consumerProperties()).doesNotContainKey("group.instance.id");
+    }
+
+    @Test
+    void retriesAreBoundedAndBackOffByDefault() {
+        WorkerConfig c = new WorkerConfig(Map.of("stage", "decode", "bootstrap.servers", "h:1"));
+        assertThat(c.maxRecordAttempts()).isEqualTo(3);
+        assertThat(c.retryBackoffMs()).isEqualTo(100);
+        assertThat(c.retryBackoffMaxMs()).isEqualTo(5_000);
+        assertThatThrownBy(() -> new WorkerConfig(Map.of("stage", "decode", "bootstrap.servers", "h:1",
+                "max.record.attempts", "0"))).hasMessageContaining("max.record.attempts");
     }
 
     @Test

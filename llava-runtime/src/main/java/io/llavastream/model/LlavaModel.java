@@ -17,12 +17,12 @@ import java.nio.file.Path;
 
 /**
  * All LLaVA stages chained in one process: pixel values, vision tower (Zv), projector (Hv), merge into the prompt
- * at {@code <image>}, then the decoder. The Kafka workers run the same stage classes one per process.
+ * at {@code <image>}, then the decoder. Loads every graph once; {@link #visionParts()}, {@link #mergeParts()} and
+ * {@link #decodeParts()} are views of the same sessions for the stage machines. A stage worker loads only its own
+ * parts ({@link VisionParts}, {@link MergeParts}, {@link DecodeParts}).
  */
 public final class LlavaModel implements AutoCloseable {
     private final ModelDirectory dir;
-    private final ImageDecoder imageDecoder;
-    private final ClipImageProcessor imageProcessor;
     private final PromptTokenizer tokenizer;
     private final VisionTower vision;
     private final Projector projector;
@@ -31,21 +31,25 @@ public final class LlavaModel implements AutoCloseable {
     private final LlamaDecoder decoder;
     private final Generator generator;
     private final ClipTextEncoder textEncoder;
+    private final VisionParts visionParts;
+    private final MergeParts mergeParts;
+    private final DecodeParts decodeParts;
 
     private LlavaModel(ModelDirectory dir, EngineOptions options) {
         this.dir = dir;
-        LlavaConfig c = dir.config();
-        this.imageDecoder = new ImageDecoder(options.maxImagePixels());
-        this.imageProcessor = ClipImageProcessor.fromConfig(dir.file("preprocessor_config.json"));
+        ImageDecoder imageDecoder = new ImageDecoder(options.maxImagePixels());
+        ClipImageProcessor imageProcessor = ClipImageProcessor.fromConfig(dir.file("preprocessor_config.json"));
         this.tokenizer = new PromptTokenizer(dir);
         this.vision = new VisionTower(dir, options);
         this.projector = new Projector(dir, options);
         this.embedder = new TokenEmbedder(dir, options);
-        this.merge = new TokenMerge(c.imageTokenIndex(), c.tokensPerImage(), c.text().hiddenSize(),
-                c.text().maxPositionEmbeddings());
+        this.merge = MergeParts.tokenMerge(dir);
         this.decoder = new LlamaDecoder(dir, options);
         this.generator = new Generator(decoder, embedder);
         this.textEncoder = new ClipTextEncoder(dir, tokenizer, options);
+        this.visionParts = new VisionParts(dir, imageDecoder, imageProcessor, vision, false);
+        this.mergeParts = new MergeParts(dir, projector, tokenizer, embedder, merge, false);
+        this.decodeParts = new DecodeParts(dir, decoder, embedder, tokenizer, false);
     }
 
     public static LlavaModel load(Path root, EngineOptions options) {
@@ -60,7 +64,7 @@ public final class LlavaModel implements AutoCloseable {
      *                                                          declare more pixels than the configured limit
      */
     public float[] pixelValues(byte[] encodedImage) {
-        return imageProcessor.preprocess(imageDecoder.decode(encodedImage));
+        return visionParts.pixelValues(encodedImage);
     }
 
     /** Runs the vision tower and the projector over {@code images} images of pixel values [N,3,H,W]. */
@@ -113,6 +117,21 @@ public final class LlavaModel implements AutoCloseable {
 
     public ModelDirectory directory() {
         return dir;
+    }
+
+    /** The vision stage's parts, a view of this model's sessions: closing it releases nothing. */
+    public VisionParts visionParts() {
+        return visionParts;
+    }
+
+    /** The merge stage's parts, a view of this model's sessions: closing it releases nothing. */
+    public MergeParts mergeParts() {
+        return mergeParts;
+    }
+
+    /** The decode stage's parts, a view of this model's sessions: closing it releases nothing. */
+    public DecodeParts decodeParts() {
+        return decodeParts;
     }
 
     public PromptTokenizer tokenizer() {

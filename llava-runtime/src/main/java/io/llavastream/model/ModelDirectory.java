@@ -6,7 +6,8 @@ import java.util.List;
 
 /**
  * A LLaVA model directory in the Hugging Face / transformers.js layout: configs at the top, graphs under
- * {@code onnx/}. {@link #open} checks that every file the runtime needs is there.
+ * {@code onnx/}. {@link #open} checks that every file the runtime needs is there; {@link #open(Path, List)} checks
+ * only the graphs one set of parts loads, so a stage's pod needs only its own graphs.
  */
 public record ModelDirectory(Path root, LlavaConfig config) {
     /** The graphs the Java runtime runs (vision_encoder.onnx is for transformers.js and is optional here). */
@@ -18,13 +19,18 @@ public record ModelDirectory(Path root, LlavaConfig config) {
     public static final String BUNDLED = "models/llava-demo";
 
     public static ModelDirectory open(Path root) {
+        return open(root, GRAPHS);
+    }
+
+    /** The directory at {@code root}, after checking its configs and the given graphs (names under onnx/). */
+    public static ModelDirectory open(Path root, List<String> graphs) {
         if (!Files.isDirectory(root)) {
             throw new ModelException("model directory " + root + " does not exist");
         }
         for (String c : CONFIGS) {
             requireFile(root.resolve(c));
         }
-        for (String g : GRAPHS) {
+        for (String g : graphs) {
             requireFile(root.resolve("onnx").resolve(g));
         }
         return new ModelDirectory(root, LlavaConfig.read(root));

@@ -8,6 +8,7 @@
  *       question length cap;</li>
  *   <li>{@link io.llavastream.rules.CacheKey}: the vision cache's key;</li>
  *   <li>{@link io.llavastream.rules.DeadLetterReason}: every reason a record is dead-lettered;</li>
+ *   <li>{@link io.llavastream.rules.DeadLetterRecords}: the one builder of dead letters, which caps their size;</li>
  *   <li>{@link io.llavastream.rules.StageName}: the stages, naming consumer groups and dead letters.</li>
  * </ul>
  */

@@ -21,7 +21,9 @@ import org.apache.kafka.common.serialization.Serializer;
 /**
  * A Kafka serde for a generated Avro class, in Confluent's wire format: byte 0 = magic 0, bytes 1-4 = schema id
  * (big-endian), then the Avro binary encoding. The subject is {@code <topic>-value}; the reader resolves the
- * writer's schema (from the registry, by id) against its own, so compatible schema evolution works.
+ * writer's schema (from the registry, by id) against its own, so compatible schema evolution works. Before Avro
+ * decodes a record, {@link AvroLimits} checks its binary against the writer schema, so that no length or count in
+ * the bytes can make decoding allocate more than the record holds.
  */
 public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     static final byte MAGIC = 0;
@@ -31,7 +33,7 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     private final Schema schema;
     private final SchemaRegistry registry;
     private final Map<String, Integer> idBySubject = new ConcurrentHashMap<>();
-    private final Map<Integer, SpecificDatumReader<T>> readers = new ConcurrentHashMap<>();
+    private final Map<Integer, Reader<T>> readers = new ConcurrentHashMap<>();
     private final SpecificDatumWriter<T> writer;
 
     public AvroSerde(Class<T> type, SchemaRegistry registry) {
@@ -62,6 +64,16 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
         return out.toByteArray();
     }
 
+    /**
+     * The record in {@code data}, or null when {@code data} is null. Null is a tombstone, and Kafka's
+     * {@link Deserializer} contract passes it through: compacted topics and Kafka Streams tables need it. On a
+     * topic that carries no deletes, use {@link #deserializeRequired}, or turn null into
+     * {@code DeadLetterReason.NULL_VALUE} yourself.
+     *
+     * @throws SerdeException NOT_AVRO (not the wire format, truncated, or not decodable as this type),
+     *                        AVRO_LIMIT (a length or count bomb, see {@link AvroLimits}), UNKNOWN_SCHEMA_ID, or
+     *                        REGISTRY_UNAVAILABLE (transient: retry, never dead-letter)
+     */
     public T deserialize(String topic, byte[] data) {
         if (data == null) {
             return null;
@@ -72,15 +84,39 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
                     : "first byte is " + data[0] + ", expected magic byte 0"));
         }
         int id = ByteBuffer.wrap(data, 1, 4).getInt();
-        SpecificDatumReader<T> reader = readers.computeIfAbsent(id,
-                i -> new SpecificDatumReader<>(registry.schemaById(i), schema));
+        Reader<T> reader = readers.computeIfAbsent(id, i -> {
+            Schema writer = registry.schemaById(i);
+            return new Reader<>(writer, new SpecificDatumReader<>(writer, schema));
+        });
+        try {
+            AvroLimits.check(reader.writer(), data, HEADER, data.length - HEADER);
+        } catch (SerdeException e) {
+            throw new SerdeException(e.reason(), "record on " + topic + " with schema id " + id + " refused before "
+                    + "decoding as " + type.getSimpleName() + ": " + e.getMessage(), e);
+        }
         try {
             BinaryDecoder dec = DecoderFactory.get().binaryDecoder(data, HEADER, data.length - HEADER, null);
-            return reader.read(null, dec);
+            return reader.datum().read(null, dec);
         } catch (IOException | RuntimeException e) {
             throw new SerdeException(SerdeException.Reason.NOT_AVRO, "record on " + topic + " with schema id " + id
                     + " does not decode as " + type.getSimpleName() + ": " + e, e);
         }
+    }
+
+    /**
+     * As {@link #deserialize}, for topics that carry no deletes: a null value (a tombstone) is
+     * {@link SerdeException.Reason#NULL_VALUE}.
+     */
+    public T deserializeRequired(String topic, byte[] data) {
+        if (data == null) {
+            throw new SerdeException(SerdeException.Reason.NULL_VALUE, "record on " + topic + " has a null value "
+                    + "(a tombstone); expected a " + type.getSimpleName());
+        }
+        return deserialize(topic, data);
+    }
+
+    /** The writer schema of one id and the datum reader that resolves it against {@code T}'s schema. */
+    private record Reader<T>(Schema writer, SpecificDatumReader<T> datum) {
     }
 
     public Class<T> type() {

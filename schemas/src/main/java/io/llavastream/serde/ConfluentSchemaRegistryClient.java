@@ -21,7 +21,8 @@ import org.apache.avro.Schema;
  * and Redpanda serve too. It uses two calls: {@code POST /subjects/{subject}/versions} with
  * {@code {"schema": "<schema JSON>"}} (schemaType AVRO implied) to register, answered {@code {"id": N}}, and
  * {@code GET /schemas/ids/{id}}, answered {@code {"schema": "..."}}. Ids and schemas are cached, so each subject's
- * schema is registered once and each id is fetched once per client.
+ * schema is registered once and each id is fetched once per client; a registry outage mid-run therefore only
+ * affects schemas this client has never seen. Answers that are errors are not cached.
  *
  * <p>Errors: an id the registry answers with HTTP 404 and error_code 40403 becomes
  * {@link SerdeException.Reason#UNKNOWN_SCHEMA_ID}; a failed connection, a timeout, HTTP 5xx and any other
@@ -45,9 +46,13 @@ public final class ConfluentSchemaRegistryClient implements SchemaRegistry {
      */
     public record Options(String basicAuthUserInfo, SSLContext sslContext, Duration connectTimeout,
                           Duration requestTimeout) {
-        /** No auth, the default TLS context, 10 s to connect, 30 s per request. */
+        /**
+         * No auth, the default TLS context, 5 s to connect, 10 s per request. Short, because a stage waits for the
+         * registry while it holds a batch: a registry outage must become REGISTRY_UNAVAILABLE (retry with backoff)
+         * well within the consumer's max.poll.interval.ms.
+         */
         public static Options defaults() {
-            return new Options(null, null, Duration.ofSeconds(10), Duration.ofSeconds(30));
+            return new Options(null, null, Duration.ofSeconds(5), Duration.ofSeconds(10));
         }
 
         public Options withBasicAuth(String userInfo) {

@@ -18,8 +18,10 @@ import java.util.concurrent.Executors;
 import org.apache.avro.Schema;
 
 /**
- * A minimal Confluent-compatible schema registry over HTTP, backed by an {@link InMemorySchemaRegistry}, on
- * 127.0.0.1: one registry that the separate worker processes of the embedded mode (and the tests) share. It serves
+ * A minimal Confluent-compatible schema registry over HTTP on 127.0.0.1, backed by a {@link SchemaStore}: one
+ * registry that the separate worker processes of the embedded mode (and the tests) share. {@code ./llava-stream
+ * broker} and the embedded pipeline back it with a {@link KafkaSchemaRegistry}, so ids survive restarts; the tests
+ * may use an {@link InMemorySchemaRegistry}. It serves
  * the subset that {@link ConfluentSchemaRegistryClient} and Confluent's serializers use:
  * <ul>
  *   <li>{@code POST /subjects/{s}/versions} {"schema": ..., "schemaType"?: "AVRO"} &rarr; {"id": N};</li>
@@ -28,17 +30,18 @@ import org.apache.avro.Schema;
  *   <li>{@code GET /subjects} &rarr; [names]; {@code GET /subjects/{s}/versions} &rarr; [1, 2, ...];</li>
  *   <li>{@code GET /subjects/{s}/versions/{n|latest}} &rarr; {"subject", "version", "id", "schema"}.</li>
  * </ul>
- * Errors use the registry's body, {"error_code": N, "message": ...}. Only AVRO schemas without references are
- * accepted; there are no compatibility checks, deletes, modes or contexts.
+ * Errors use the registry's body, {"error_code": N, "message": ...}; a store that cannot answer (its topic
+ * unreachable) is HTTP 500 with error_code 50002, never a 404, so that clients retry rather than dead-letter. Only
+ * AVRO schemas without references are accepted; there are no compatibility checks, deletes, modes or contexts.
  */
 public final class SchemaRegistryServer implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final InMemorySchemaRegistry registry;
+    private final SchemaStore registry;
     private final HttpServer server;
     private final ExecutorService executor;
 
-    private SchemaRegistryServer(InMemorySchemaRegistry registry, int port) throws IOException {
+    private SchemaRegistryServer(SchemaStore registry, int port) throws IOException {
         this.registry = registry;
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 0);
         this.executor = Executors.newFixedThreadPool(4, r -> {
@@ -56,8 +59,11 @@ public final class SchemaRegistryServer implements AutoCloseable {
         return start(new InMemorySchemaRegistry(), 0);
     }
 
-    /** Starts a server for {@code registry} on {@code port} of 127.0.0.1 (0: an ephemeral port). */
-    public static SchemaRegistryServer start(InMemorySchemaRegistry registry, int port) throws IOException {
+    /**
+     * Starts a server for {@code registry} on {@code port} of 127.0.0.1 (0: an ephemeral port). The server owns the
+     * store: {@link #close} closes it.
+     */
+    public static SchemaRegistryServer start(SchemaStore registry, int port) throws IOException {
         return new SchemaRegistryServer(registry, port);
     }
 
@@ -66,15 +72,16 @@ public final class SchemaRegistryServer implements AutoCloseable {
         return "http://127.0.0.1:" + server.getAddress().getPort();
     }
 
-    public InMemorySchemaRegistry registry() {
+    public SchemaStore registry() {
         return registry;
     }
 
-    /** Stops serving at once and frees the port. */
+    /** Stops serving at once, frees the port, and closes the store. */
     @Override
     public void close() {
         server.stop(0);
         executor.shutdownNow();
+        registry.close();
     }
 
     private void handle(HttpExchange ex) throws IOException {
@@ -86,6 +93,8 @@ public final class SchemaRegistryServer implements AutoCloseable {
                 send(ex, 200, JSON.valueToTree(reply));
             } catch (RegistryError e) {
                 send(ex, e.status, JSON.createObjectNode().put("error_code", e.code).put("message", e.getMessage()));
+            } catch (SerdeException e) { // the store's REGISTRY_UNAVAILABLE: retry later
+                send(ex, 500, JSON.createObjectNode().put("error_code", 50002).put("message", e.getMessage()));
             } catch (RuntimeException e) {
                 send(ex, 500, JSON.createObjectNode().put("error_code", 50001).put("message", e.toString()));
             }
@@ -127,6 +136,9 @@ public final class SchemaRegistryServer implements AutoCloseable {
         try {
             return JSON.createObjectNode().put("schema", registry.schemaById(id).toString());
         } catch (SerdeException e) {
+            if (e.reason() != SerdeException.Reason.UNKNOWN_SCHEMA_ID) {
+                throw e;
+            }
             throw new RegistryError(404, 40403, "Schema " + id + " not found");
         }
     }

@@ -11,9 +11,14 @@ import java.util.List;
 
 /**
  * float[] to and from the wire's {@link Tensor}: dtype, shape (outermost first) and product(shape) elements,
- * little-endian, row-major. FP32 is lossless; FP16 and BF16 halve the bytes and round to nearest even.
+ * little-endian, row-major. FP32 is lossless; FP16 and BF16 halve the bytes and round to nearest even. Decoding
+ * checks the dtype, the shape (positive dimensions, a product that fits an array) and the byte count against each
+ * other before it allocates, and throws {@link BadTensorException} (dead-letter reason BAD_TENSOR) when they
+ * disagree.
  */
 public final class TensorCodec {
+    private static final DType[] KNOWN = {DType.FP32, DType.FP16, DType.BF16};
+
     private TensorCodec() {
     }
 
@@ -33,7 +38,8 @@ public final class TensorCodec {
             throw new IllegalArgumentException(values.length + " values do not fill shape " + List.of(box(shape))
                     + " (" + n + " elements)");
         }
-        ByteBuffer data = ByteBuffer.allocate(values.length * width(dtype)).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer data = ByteBuffer.allocate(Math.multiplyExact(values.length, width(dtype)))
+                .order(ByteOrder.LITTLE_ENDIAN);
         if (dtype == DType.FP32) {
             data.asFloatBuffer().put(values);
         } else {
@@ -45,9 +51,25 @@ public final class TensorCodec {
         return new Tensor(dtype, new ArrayList<>(List.of(box(shape))), data);
     }
 
-    /** The tensor's elements as floats, row-major, whatever its dtype. */
+    /**
+     * The tensor's elements as floats, row-major, whatever its dtype.
+     *
+     * @throws BadTensorException before allocating, when the tensor fails {@link #elements(Tensor)}
+     */
     public static float[] floats(Tensor t) {
-        int n = checkedLength(t);
+        return floats(t, Integer.MAX_VALUE);
+    }
+
+    /**
+     * As {@link #floats(Tensor)}, refusing a tensor of more than {@code maxElements} elements: a stage that knows
+     * its input's size passes it, so a valid but oversized tensor is refused before its float[] is allocated.
+     */
+    public static float[] floats(Tensor t, long maxElements) {
+        int n = elements(t);
+        if (n > maxElements) {
+            throw new BadTensorException("tensor " + describe(t) + " has " + n + " elements, more than the "
+                    + maxElements + " expected");
+        }
         ByteBuffer data = t.getData().duplicate().order(ByteOrder.LITTLE_ENDIAN);
         float[] out = new float[n];
         if (t.getDtype() == DType.FP32) {
@@ -68,32 +90,67 @@ public final class TensorCodec {
         return t.getShape().stream().mapToInt(Integer::intValue).toArray();
     }
 
-    /** Bytes per element: 4 for FP32, 2 for FP16 and BF16. */
+    /**
+     * Bytes per element: 4 for FP32, 2 for FP16 and BF16.
+     *
+     * @throws BadTensorException for null or a dtype this codec does not know (one added to the schema later)
+     */
     public static int width(DType dtype) {
-        return dtype == DType.FP32 ? 4 : 2;
+        if (dtype == null) {
+            throw new BadTensorException("tensor has no dtype; expected one of " + List.of(KNOWN));
+        }
+        return switch (dtype) {
+            case FP32 -> 4;
+            case FP16, BF16 -> 2;
+            default -> throw new BadTensorException("dtype " + dtype + " is not supported; expected one of "
+                    + List.of(KNOWN));
+        };
     }
 
-    /** product(shape); every dimension must be >= 0. */
+    /**
+     * product(shape).
+     *
+     * @throws BadTensorException when a dimension is not positive or the product overflows a long
+     */
     public static long elements(int... shape) {
         long n = 1;
         for (int d : shape) {
-            if (d < 0) {
-                throw new IllegalArgumentException("negative dimension in shape " + List.of(box(shape)));
+            if (d <= 0) {
+                throw new BadTensorException("dimension " + d + " in shape " + List.of(box(shape))
+                        + " is not positive");
             }
-            n *= d;
+            try {
+                n = Math.multiplyExact(n, d);
+            } catch (ArithmeticException e) {
+                throw new BadTensorException("shape " + List.of(box(shape)) + " has more than 2^63 elements");
+            }
         }
         return n;
     }
 
-    /** Elements of {@code t}, after checking that its bytes are exactly product(shape) x width. */
-    private static int checkedLength(Tensor t) {
+    /**
+     * The tensor's element count, after checking its dtype, that every dimension is positive, that the count fits
+     * a Java array, and that its bytes are exactly count x width. Nothing is allocated.
+     *
+     * @throws BadTensorException when any of these fails
+     */
+    public static int elements(Tensor t) {
+        int width = width(t.getDtype());
         long n = elements(shape(t));
         long bytes = t.getData().remaining();
-        if (n * width(t.getDtype()) != bytes || n > Integer.MAX_VALUE) {
-            throw new IllegalArgumentException("tensor " + t.getDtype() + t.getShape() + " needs " + n
-                    * width(t.getDtype()) + " bytes, has " + bytes);
+        if (n > Integer.MAX_VALUE - 8) { // the VM's array limit
+            throw new BadTensorException("tensor " + describe(t) + " has " + n + " elements, more than a Java "
+                    + "array holds");
+        }
+        if (n * width != bytes) {
+            throw new BadTensorException("tensor " + describe(t) + " needs " + n * width + " bytes (" + n
+                    + " elements x " + width + "), has " + bytes);
         }
         return (int) n;
+    }
+
+    private static String describe(Tensor t) {
+        return t.getDtype() + "" + t.getShape();
     }
 
     private static Integer[] box(int[] shape) {

@@ -9,8 +9,10 @@ import io.llavastream.schemas.ImageTask;
 import io.llavastream.schemas.MergeRequest;
 import io.llavastream.schemas.Post;
 import io.llavastream.schemas.VisionFeatures;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.admin.NewTopic;
 
 /** The pipeline's topics. */
 public final class Topics {
@@ -55,8 +57,25 @@ public final class Topics {
     public static final Topic<VisionFeatures> BENCH_HOPS = new Topic<>("llava.bench-hops", 1, LARGE,
             VisionFeatures.class);
 
+    /** Every Avro-valued topic of the pipeline. */
     public static final List<Topic<?>> ALL = List.of(POSTS, VISION_REQUESTS, VISION_FEATURES, MERGE_REQUESTS,
             DECODE_REQUESTS, IMAGE_EMBEDDINGS, ANSWERS, CAPTIONED_POSTS, DEAD_LETTERS, REPLAY_ANSWERS, BENCH_HOPS);
+
+    /**
+     * The store of the schema registry that runs beside the embedded broker ({@code io.llavastream.serde.
+     * KafkaSchemaRegistry}), named and laid out as Confluent Schema Registry's {@code _schemas}. It has one
+     * partition, so that all registrations have one order, and it is compacted, so that every schema is kept
+     * forever. Its keys and values are JSON in Confluent's format. Only that registry writes it. A registry
+     * on a real cluster (Confluent, Apicurio, Karapace) keeps its own store, and this topic is not needed there.
+     */
+    public static final JsonTopic SCHEMAS = new JsonTopic("_schemas", 1, Map.of("cleanup.policy", "compact"));
+
+    /** The topics that an embedded broker creates: {@link #ALL} and {@link #SCHEMAS}. */
+    public static List<NewTopic> newTopics(short replicationFactor) {
+        List<NewTopic> topics = new ArrayList<>(ALL.stream().map(t -> t.newTopic(replicationFactor)).toList());
+        topics.add(SCHEMAS.newTopic(replicationFactor));
+        return topics;
+    }
 
     private Topics() {
     }

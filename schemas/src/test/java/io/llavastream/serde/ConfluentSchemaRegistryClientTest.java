@@ -85,6 +85,29 @@ class ConfluentSchemaRegistryClientTest {
     }
 
     @Test
+    void aRegistryThatAcceptsButNeverAnswersIsUnavailableWithinTheRequestTimeout() throws IOException {
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            ConfluentSchemaRegistryClient client = new ConfluentSchemaRegistryClient("http://127.0.0.1:"
+                    + silent.getLocalPort(), ConfluentSchemaRegistryClient.Options.defaults()
+                    .withTimeouts(Duration.ofSeconds(1), Duration.ofSeconds(1)));
+            long t0 = System.nanoTime();
+            assertThatThrownBy(() -> client.schemaById(1)).isInstanceOf(SerdeException.class)
+                    .extracting(e -> ((SerdeException) e).reason())
+                    .isEqualTo(SerdeException.Reason.REGISTRY_UNAVAILABLE);
+            assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    void theDefaultTimeoutsAreShort() {
+        ConfluentSchemaRegistryClient.Options d = ConfluentSchemaRegistryClient.Options.defaults();
+        assertThat(d.connectTimeout()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(d.requestTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(KafkaSchemaRegistry.DEFAULT_TIMEOUT).as("the store answers before the client gives up")
+                .isEqualTo(Duration.ofSeconds(5)).isLessThan(d.requestTimeout());
+    }
+
+    @Test
     void serverErrorIsRegistryUnavailableWithTheStatus() throws IOException {
         Stub stub = stub(503, "{\"error_code\":50003,\"message\":\"Error while forwarding the request\"}");
         ConfluentSchemaRegistryClient client = new ConfluentSchemaRegistryClient(stub.url);

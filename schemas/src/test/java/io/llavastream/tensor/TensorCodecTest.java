@@ -3,6 +3,7 @@ package io.llavastream.tensor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.llavastream.rules.DeadLetterReason;
 import io.llavastream.schemas.DType;
 import io.llavastream.schemas.Tensor;
 import java.nio.ByteBuffer;
@@ -36,9 +37,59 @@ class TensorCodecTest {
     }
 
     @Test
-    void refusesATensorWhoseBytesDoNotMatchItsShape() {
+    void aTensorWhoseBytesDisagreeWithItsShapeIsABadTensor() {
         Tensor t = new Tensor(DType.FP32, List.of(2, 2), ByteBuffer.allocate(12));
-        assertThatThrownBy(() -> TensorCodec.floats(t)).hasMessageContaining("needs 16 bytes, has 12");
+        assertThatThrownBy(() -> TensorCodec.floats(t)).isInstanceOf(BadTensorException.class)
+                .hasMessageContaining("FP32[2, 2] needs 16 bytes (4 elements x 4), has 12")
+                .extracting(e -> ((BadTensorException) e).reason()).isEqualTo(DeadLetterReason.BAD_TENSOR);
+        Tensor half = new Tensor(DType.FP16, List.of(3), ByteBuffer.allocate(12));
+        assertThatThrownBy(() -> TensorCodec.floats(half)).isInstanceOf(BadTensorException.class)
+                .hasMessageContaining("needs 6 bytes (3 elements x 2), has 12");
+    }
+
+    @Test
+    void negativeAndZeroDimensionsAreBadTensors() {
+        Tensor negative = new Tensor(DType.FP32, List.of(-2, -2), ByteBuffer.allocate(16));
+        assertThatThrownBy(() -> TensorCodec.floats(negative)).isInstanceOf(BadTensorException.class)
+                .hasMessageContaining("dimension -2 in shape [-2, -2] is not positive");
+        Tensor zero = new Tensor(DType.FP32, List.of(4, 0), ByteBuffer.allocate(0));
+        assertThatThrownBy(() -> TensorCodec.floats(zero)).isInstanceOf(BadTensorException.class)
+                .hasMessageContaining("dimension 0 in shape [4, 0] is not positive");
+    }
+
+    @Test
+    void aShapeWhoseProductOverflowsIsABadTensorBeforeAnythingIsAllocated() {
+        // 2^16 x 2^16 = 2^32 elements: wraps to 0 in int arithmetic, and matches 0 bytes if computed that way
+        Tensor wraps = new Tensor(DType.FP32, List.of(1 << 16, 1 << 16), ByteBuffer.allocate(0));
+        assertThatThrownBy(() -> TensorCodec.floats(wraps)).isInstanceOf(BadTensorException.class)
+                .hasMessageContaining("4294967296 elements, more than a Java array holds");
+        // (2^31-1)^3 overflows a long
+        int max = Integer.MAX_VALUE;
+        Tensor huge = new Tensor(DType.FP16, List.of(max, max, max), ByteBuffer.allocate(0));
+        assertThatThrownBy(() -> TensorCodec.floats(huge)).isInstanceOf(BadTensorException.class)
+                .hasMessageContaining("more than 2^63 elements");
+    }
+
+    @Test
+    void aMissingDtypeIsABadTensor() {
+        Tensor none = new Tensor(null, List.of(1), ByteBuffer.allocate(4));
+        assertThatThrownBy(() -> TensorCodec.floats(none)).isInstanceOf(BadTensorException.class)
+                .hasMessageContaining("no dtype; expected one of [FP32, FP16, BF16]");
+    }
+
+    @Test
+    void everyDtypeOfTheSchemaHasAWidth() {
+        for (DType d : DType.values()) {
+            assertThat(TensorCodec.width(d)).isIn(2, 4);
+        }
+    }
+
+    @Test
+    void aCallerCapRefusesAValidButLargerTensor() {
+        Tensor t = TensorCodec.fp32(new float[12], 3, 4);
+        assertThat(TensorCodec.floats(t, 12)).hasSize(12);
+        assertThatThrownBy(() -> TensorCodec.floats(t, 11)).isInstanceOf(BadTensorException.class)
+                .hasMessageContaining("FP32[3, 4] has 12 elements, more than the 11 expected");
     }
 
     @Test

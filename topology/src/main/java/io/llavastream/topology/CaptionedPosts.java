@@ -12,8 +12,10 @@ import java.util.Optional;
 
 /**
  * A post's answers gathered so far, as a partial {@link CaptionedPost}: the post's metadata when it was seen ({@link
- * PostParts}), its answers in image order, at most one per image, received_at the first answer's task's,
- * completed_at the latest answer's. Complete when it holds the task's image_count answers.
+ * PostParts}), its answers in image order, at most one per image, received_at when the post was split (the
+ * metadata's, else the first answer's task's), completed_at the latest answer's. Without metadata, image_urls holds
+ * one null per image (the task's image_count), so that the post's size is known. Complete when it holds the
+ * task's image_count answers.
  */
 final class CaptionedPosts {
     private CaptionedPosts() {
@@ -31,8 +33,12 @@ final class CaptionedPosts {
         CaptionedPost.Builder b = partial == null
                 ? CaptionedPost.newBuilder().setPostId(task.getPostId()).setSource(task.getSource())
                 : CaptionedPost.newBuilder(partial);
+        if (partial == null) {
+            b.setReceivedAt(task.getReceivedAt()).setImageUrls(new ArrayList<>(
+                    java.util.Collections.nCopies(task.getImageCount(), (String) null)));
+        }
         if (partial == null || partial.getAnswers().isEmpty()) {
-            b.setReceivedAt(task.getReceivedAt()).setCompletedAt(answer.getCompletedAt());
+            b.setCompletedAt(answer.getCompletedAt());
         }
         if (answer.getCompletedAt().isAfter(b.getCompletedAt())) {
             b.setCompletedAt(answer.getCompletedAt());

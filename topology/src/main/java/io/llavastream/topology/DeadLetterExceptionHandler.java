@@ -11,22 +11,30 @@ import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.config.ConfigException;
+import org.apache.kafka.common.errors.RecordTooLargeException;
 import org.apache.kafka.streams.errors.DeserializationExceptionHandler;
 import org.apache.kafka.streams.errors.ErrorHandlerContext;
 import org.apache.kafka.streams.errors.ProcessingExceptionHandler;
+import org.apache.kafka.streams.errors.ProductionExceptionHandler;
 import org.apache.kafka.streams.processor.api.Record;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The safety net behind the topology's own checks: a record on {@link Topics#ANSWERS} or
- * {@link Topics#VISION_FEATURES} that does not deserialize, or any record a processor throws on, becomes a
- * {@link DeadLetter} on {@link Topics#DEAD_LETTERS} (written in the same transaction) with the source record's raw
- * bytes, and processing resumes. Only an unreachable schema registry fails the thread, because that is not the
- * record's fault. Kafka Streams creates this class by name, so the registry comes in as the object value of
- * {@value #REGISTRY_CONFIG}.
+ * The safety net behind the topology's own checks: a record on {@link Topics#VISION_FEATURES} (or a repartition
+ * topic) that does not deserialize, any record a processor throws on, and any input whose output cannot be
+ * serialized (over its topic's limit: RECORD_TOO_LARGE; otherwise OUTPUT_ERROR) becomes a {@link DeadLetter} on
+ * {@link Topics#DEAD_LETTERS} (written in the same transaction) with the source record's raw bytes, and processing
+ * resumes. A transient failure ({@link Failures#isTransient}: an unreachable schema registry) fails the thread,
+ * because that is not the record's fault. So does an error the producer reports for a record it was sent: under
+ * exactly_once_v2 it has already doomed the transaction, so there is nothing to resume; {@link
+ * StreamThreadFailureHandler} replaces the thread and, should the same record keep causing it, {@link RecordGuard}
+ * dead-letters that record (REPEATED_FAILURE). Outputs are measured before they are sent ({@link LimitedSerde}) so
+ * that an oversized one takes the serialization path. Kafka Streams creates this class by name, so the registry
+ * comes in as the object value of {@value #REGISTRY_CONFIG}.
  */
-public final class DeadLetterExceptionHandler implements DeserializationExceptionHandler, ProcessingExceptionHandler {
+public final class DeadLetterExceptionHandler implements DeserializationExceptionHandler, ProcessingExceptionHandler,
+        ProductionExceptionHandler {
     /** Streams property holding the {@link SchemaRegistry} instance the dead letters are written with. */
     public static final String REGISTRY_CONFIG = "llava.schema.registry";
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetterExceptionHandler.class);
@@ -62,6 +70,30 @@ public final class DeadLetterExceptionHandler implements DeserializationExceptio
                 List.of(deadLetter(context, context.sourceRawKey(), context.sourceRawValue(), exception)));
     }
 
+    /** An output that cannot be serialized: dead-letter the input that produced it, and go on. */
+    @Override
+    public ProductionExceptionHandler.Response handleSerializationError(ErrorHandlerContext context,
+                                                                        ProducerRecord record, Exception exception,
+                                                                        SerializationExceptionOrigin origin) {
+        if (isTransient(exception)) {
+            return ProductionExceptionHandler.Response.fail();
+        }
+        Exception described = new InvalidRecordException(outputErrorType(exception), "its output to "
+                + record.topic() + " cannot be written: " + exception.getMessage());
+        return ProductionExceptionHandler.Response.resume(
+                List.of(deadLetter(context, context.sourceRawKey(), context.sourceRawValue(), described)));
+    }
+
+    /** The producer refused or failed a record: the transaction is lost either way, so fail the thread. */
+    @Override
+    public ProductionExceptionHandler.Response handleError(ErrorHandlerContext context,
+                                                           ProducerRecord<byte[], byte[]> record, Exception exception) {
+        LOG.error("the producer could not write a record to {} for input {}-{}@{}: {}; the transaction is aborted "
+                + "and the thread replaced", record.topic(), context.topic(), context.partition(), context.offset(),
+                exception.toString());
+        return ProductionExceptionHandler.Response.fail();
+    }
+
     private ProducerRecord<byte[], byte[]> deadLetter(ErrorHandlerContext context, byte[] key, byte[] value,
                                                       Exception exception) {
         String type = errorType(exception);
@@ -74,7 +106,12 @@ public final class DeadLetterExceptionHandler implements DeserializationExceptio
     }
 
     private static boolean isTransient(Exception e) {
-        return e instanceof SerdeException s && s.reason() == SerdeException.Reason.REGISTRY_UNAVAILABLE;
+        return Failures.isTransient(e);
+    }
+
+    private static String outputErrorType(Exception e) {
+        return e instanceof RecordTooLargeException ? DeadLetterReason.RECORD_TOO_LARGE.name()
+                : DeadLetterReason.OUTPUT_ERROR.name();
     }
 
     private static String errorType(Exception e) {
@@ -83,6 +120,9 @@ public final class DeadLetterExceptionHandler implements DeserializationExceptio
         }
         if (e instanceof InvalidRecordException i) {
             return i.errorType();
+        }
+        if (e instanceof RecordTooLargeException) {
+            return DeadLetterReason.RECORD_TOO_LARGE.name();
         }
         return DeadLetterReason.PROCESSING_ERROR.name();
     }

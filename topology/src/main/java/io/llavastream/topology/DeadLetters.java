@@ -1,14 +1,17 @@
 package io.llavastream.topology;
 
 import io.llavastream.rules.DeadLetterReason;
+import io.llavastream.rules.DeadLetterRecords;
 import io.llavastream.rules.StageName;
 import io.llavastream.schemas.DeadLetter;
-import java.nio.ByteBuffer;
 import java.time.Instant;
 import java.util.Optional;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 
-/** Builds the topology's {@link DeadLetter} records, with a {@link DeadLetterReason} as their error type. */
+/**
+ * The topology's {@link DeadLetter} records, with a {@link DeadLetterReason} as their error type: the topology's
+ * record metadata in front of {@link DeadLetterRecords}, which caps what is copied.
+ */
 final class DeadLetters {
     static final String STAGE = StageName.TOPOLOGY.id();
 
@@ -29,9 +32,7 @@ final class DeadLetters {
 
     static DeadLetter of(String topic, int partition, long offset, byte[] key, byte[] value, String errorType,
                          String message, long now) {
-        return DeadLetter.newBuilder().setTopic(topic == null ? "" : topic).setPartition(partition).setOffset(offset)
-                .setKey(key == null ? null : ByteBuffer.wrap(key)).setValue(value == null ? null : ByteBuffer.wrap(value))
-                .setErrorType(errorType).setErrorMessage(message == null ? errorType : message).setStage(STAGE)
-                .setFailedAt(Instant.ofEpochMilli(now)).build();
+        return DeadLetterRecords.of(STAGE, topic, partition, offset, key, value, errorType, message,
+                Instant.ofEpochMilli(now));
     }
 }

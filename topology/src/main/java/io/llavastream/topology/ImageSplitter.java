@@ -1,8 +1,7 @@
 package io.llavastream.topology;
 
-import io.llavastream.rules.DeadLetterReason;
 import io.llavastream.rules.ImageTasks;
-import io.llavastream.rules.PromptRule;
+import io.llavastream.rules.PostChecks;
 import io.llavastream.schemas.ImageTask;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -21,13 +20,11 @@ import org.apache.kafka.streams.processor.api.Record;
  */
 final class ImageSplitter implements Processor<String, RawPost, String, Checked<ImageTask>> {
     private static final ByteBuffer NO_BYTES = ByteBuffer.allocate(0);
-    private final int maxImageBytes;
-    private final PromptRule prompts;
+    private final PostChecks checks;
     private ProcessorContext<String, Checked<ImageTask>> context;
 
-    ImageSplitter(int maxImageBytes, PromptRule prompts) {
-        this.maxImageBytes = maxImageBytes;
-        this.prompts = prompts;
+    ImageSplitter(PostChecks checks) {
+        this.checks = checks;
     }
 
     @Override
@@ -38,22 +35,19 @@ final class ImageSplitter implements Processor<String, RawPost, String, Checked<
     @Override
     public void process(Record<String, RawPost> record) {
         RawPost raw = record.value();
-        long now = context.currentSystemTimeMs();
-        for (ImageTask task : ImageTasks.split(raw.post(), prompts, Instant.ofEpochMilli(now))) {
+        long now = raw.receivedAt();
+        for (ImageTask task : ImageTasks.split(raw.post(), checks.prompts(), Instant.ofEpochMilli(now))) {
             context.forward(record.withValue(check(raw, task, now)));
         }
     }
 
     private Checked<ImageTask> check(RawPost raw, ImageTask task, long now) {
-        int bytes = task.getImage().remaining();
-        if (bytes <= maxImageBytes) {
+        PostChecks.Refusal refusal = checks.refusal(task);
+        if (refusal == null) {
             return Checked.ok(task);
         }
-        String message = "image " + task.getTask().getImageIndex() + " of post " + task.getTask().getPostId()
-                + " is " + bytes + " bytes, more than " + PipelineConfig.MAX_IMAGE_BYTES_CONFIG + " = "
-                + maxImageBytes;
         task.setImage(NO_BYTES.duplicate());
         return Checked.refused(task, DeadLetters.of(context.recordMetadata(), raw.key(), raw.value(),
-                DeadLetterReason.IMAGE_TOO_LARGE, message, now));
+                refusal.reason(), refusal.message(), now));
     }
 }

@@ -8,6 +8,7 @@ import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import io.llavastream.rules.PostChecks;
 import io.llavastream.rules.PromptRule;
 import io.llavastream.rules.SourcePrompts;
 import org.apache.kafka.common.config.ConfigException;
@@ -31,6 +32,12 @@ public final class PipelineConfig extends AbstractConfig {
     public static final String REPLICATION_FACTOR_CONFIG = "replication.factor";
     public static final String NUM_STREAM_THREADS_CONFIG = "num.stream.threads";
     public static final String STATE_DIR_CONFIG = "state.dir";
+    public static final String POST_TIMEOUT_MS_CONFIG = "post.timeout.ms";
+    public static final String MAX_PENDING_POSTS_CONFIG = "max.pending.posts";
+    public static final String MAX_RECORD_ATTEMPTS_CONFIG = "max.record.attempts";
+    public static final String THREAD_REPLACE_BACKOFF_MS_CONFIG = "thread.replace.backoff.ms";
+    public static final String THREAD_REPLACE_BACKOFF_MAX_MS_CONFIG = "thread.replace.backoff.max.ms";
+    public static final String MAX_THREAD_FAILURES_CONFIG = "max.thread.failures";
 
     /** The placeholder a prompt must contain exactly once: where the image's features are merged in. */
     public static final String IMAGE_PLACEHOLDER = PromptRule.IMAGE_PLACEHOLDER;
@@ -43,7 +50,7 @@ public final class PipelineConfig extends AbstractConfig {
                     Importance.HIGH, "Id of the vision tower the vision workers run, e.g. llava-stream/demo-v1. The "
                             + "vision cache is keyed by \"<image sha256>|<vision.model.id>\", so features of another "
                             + "vision model are never reused. Must equal the vision_model_id the vision workers write.")
-            .define(DEFAULT_PROMPT_CONFIG, Type.STRING, "USER: " + IMAGE_PLACEHOLDER + "\ndescribe the image. ASSISTANT:",
+            .define(DEFAULT_PROMPT_CONFIG, Type.STRING, PromptRule.defaults().defaultPrompt(),
                     ConfigDef.LambdaValidator.with(PipelineConfig::requireOnePlaceholder,
                             () -> "a prompt with exactly one " + IMAGE_PLACEHOLDER),
                     Importance.MEDIUM, "Prompt for a post without a question whose source has no entry in "
@@ -69,16 +76,46 @@ public final class PipelineConfig extends AbstractConfig {
             .define(CAPTION_FAILED_FORMAT_CONFIG, Type.STRING, CaptionFormat.DEFAULT_FAILED, Importance.LOW,
                     "Like " + CAPTION_FORMAT_CONFIG + ", for an image that failed: {error} is why, {index} its "
                             + "0-based index.")
-            .define(MAX_IMAGES_PER_POST_CONFIG, Type.INT, 16, Range.atLeast(1), Importance.MEDIUM,
+            .define(MAX_IMAGES_PER_POST_CONFIG, Type.INT, PostChecks.DEFAULT_MAX_IMAGES_PER_POST, Range.atLeast(1), Importance.MEDIUM,
                     "A post with more images than this is dead-lettered whole (TOO_MANY_IMAGES).")
-            .define(MAX_IMAGE_BYTES_CONFIG, Type.INT, 8 * 1024 * 1024, Range.between(1, Topics.MAX_RECORD_BYTES),
+            .define(MAX_IMAGE_BYTES_CONFIG, Type.INT, PostChecks.DEFAULT_MAX_IMAGE_BYTES, Range.between(1, Topics.MAX_RECORD_BYTES),
                     Importance.MEDIUM, "Largest encoded image, in bytes, that goes to the vision stage. A larger "
                             + "one is dead-lettered (IMAGE_TOO_LARGE) and answered with finish_reason ERROR, so its "
                             + "post still completes with that image marked failed.")
             .define(COMPLETED_POST_RETENTION_MS_CONFIG, Type.LONG, Duration.ofHours(24).toMillis(),
                     Range.atLeast(1000), Importance.LOW, "How long, in ms of wall-clock time, the assembly remembers "
-                            + "that a post was completed, so that an answer re-delivered after completion (a worker "
-                            + "replaying after a crash) neither emits the post again nor starts a new aggregate.")
+                            + "that a post was completed (by its answers or by " + POST_TIMEOUT_MS_CONFIG + "), so "
+                            + "that an answer re-delivered after completion (a worker replaying after a crash) or the "
+                            + "same post id submitted again neither emits the post again nor starts a new aggregate. "
+                            + "At least " + POST_TIMEOUT_MS_CONFIG + ". Forgotten posts are deleted from the store "
+                            + "by a wall-clock punctuator (every second at most).")
+            .define(POST_TIMEOUT_MS_CONFIG, Type.LONG, Duration.ofMinutes(15).toMillis(), Range.atLeast(1),
+                    Importance.MEDIUM, "How long, in ms of wall-clock time from when the topology read a post, the "
+                            + "assembly waits for its answers. Then the post completes anyway: each image still "
+                            + "without an answer is marked failed with error \"TIMEOUT: ...\" (rendered with "
+                            + CAPTION_FAILED_FORMAT_CONFIG + ") and gets a dead letter (TIMEOUT, key "
+                            + "<post_id>/<image_index>, no value). An answer that arrives later is dropped, or "
+                            + "dead-lettered (TIMEOUT) once the post is forgotten. Time the topology is down counts.")
+            .define(MAX_PENDING_POSTS_CONFIG, Type.INT, 100_000, Range.atLeast(1), Importance.LOW,
+                    "Most posts waiting for answers in one assembly task (one per partition of the post-parts "
+                            + "repartition topic, 6 by default). When one more arrives, the oldest pending posts "
+                            + "complete at once as if " + POST_TIMEOUT_MS_CONFIG + " had passed (TIMEOUT, "
+                            + "\"evicted\").")
+            .define(MAX_RECORD_ATTEMPTS_CONFIG, Type.INT, 3, Range.atLeast(1), Importance.LOW,
+                    "How many times a record may kill a stream thread (an Error, or a failure no exception handler "
+                            + "resumes from, that is not transient) before it is dead-lettered (REPEATED_FAILURE) "
+                            + "instead of processed when it comes again. Counted in memory, per process.")
+            .define(THREAD_REPLACE_BACKOFF_MS_CONFIG, Type.LONG, 1000L, Range.atLeast(0), Importance.LOW,
+                    "Wait before a dead stream thread is replaced; doubled for each further death in a row, up to "
+                            + THREAD_REPLACE_BACKOFF_MAX_MS_CONFIG + ".")
+            .define(THREAD_REPLACE_BACKOFF_MAX_MS_CONFIG, Type.LONG, 60_000L, Range.atLeast(0), Importance.LOW,
+                    "Longest wait before a dead stream thread is replaced.")
+            .define(MAX_THREAD_FAILURES_CONFIG, Type.INT, 10, Range.atLeast(1), Importance.LOW,
+                    "Stream thread deaths in a row (each replacement dying within "
+                            + THREAD_REPLACE_BACKOFF_MAX_MS_CONFIG + " of its start) after which the instance stops "
+                            + "(state ERROR; ./llava-stream topology exits 1) instead of replacing the thread again: "
+                            + "a failure that no record explains (e.g. the schema registry unreachable for minutes, "
+                            + "a transaction that cannot commit) is left to the supervisor's restart.")
             .define(REPLICATION_FACTOR_CONFIG, Type.SHORT, (short) -1, Range.atLeast(-1), Importance.MEDIUM,
                     "Replication factor of the internal topics; -1 takes the broker's default.replication.factor. "
                             + "1 for the embedded single broker.")
@@ -86,10 +123,17 @@ public final class PipelineConfig extends AbstractConfig {
                     "Stream threads in this instance; more instances or threads share the topics' partitions.")
             .define(STATE_DIR_CONFIG, Type.STRING, null, Importance.LOW,
                     "Directory of the local state stores (RocksDB); null takes Kafka Streams' default under "
-                            + "java.io.tmpdir. Two instances on one machine need different directories.");
+                            + "java.io.tmpdir. Two instances on one machine need different directories. The id of "
+                            + "the Kafka cluster the state was built from is kept beside it (<state.dir>/"
+                            + "<application.id>/llava-cluster-id); state from another cluster is wiped at start.");
 
     public PipelineConfig(Map<?, ?> settings) {
         super(DEFINITION, settings);
+        if (completedPostRetention().compareTo(postTimeout()) < 0) {
+            throw new ConfigException(COMPLETED_POST_RETENTION_MS_CONFIG, completedPostRetention().toMillis(),
+                    "must be at least " + POST_TIMEOUT_MS_CONFIG + " = " + postTimeout().toMillis() + ", or an "
+                            + "answer arriving after its post timed out could start the post again");
+        }
     }
 
     public String applicationId() {
@@ -114,6 +158,11 @@ public final class PipelineConfig extends AbstractConfig {
         return new PromptRule(defaultPrompt(), sourcePrompts(), getInt(MAX_QUESTION_CHARS_CONFIG));
     }
 
+    /** The post checks ({@value #MAX_IMAGES_PER_POST_CONFIG}, {@value #MAX_IMAGE_BYTES_CONFIG}, the prompt rule). */
+    public PostChecks postChecks() {
+        return new PostChecks(maxImagesPerPost(), maxImageBytes(), promptRule());
+    }
+
     CaptionFormat captionFormat() {
         return new CaptionFormat(getString(CAPTION_FORMAT_CONFIG), getString(CAPTION_FAILED_FORMAT_CONFIG));
     }
@@ -128,6 +177,30 @@ public final class PipelineConfig extends AbstractConfig {
 
     public Duration completedPostRetention() {
         return Duration.ofMillis(getLong(COMPLETED_POST_RETENTION_MS_CONFIG));
+    }
+
+    public Duration postTimeout() {
+        return Duration.ofMillis(getLong(POST_TIMEOUT_MS_CONFIG));
+    }
+
+    public int maxPendingPosts() {
+        return getInt(MAX_PENDING_POSTS_CONFIG);
+    }
+
+    public int maxRecordAttempts() {
+        return getInt(MAX_RECORD_ATTEMPTS_CONFIG);
+    }
+
+    public Duration threadReplaceBackoff() {
+        return Duration.ofMillis(getLong(THREAD_REPLACE_BACKOFF_MS_CONFIG));
+    }
+
+    public Duration threadReplaceBackoffMax() {
+        return Duration.ofMillis(getLong(THREAD_REPLACE_BACKOFF_MAX_MS_CONFIG));
+    }
+
+    public int maxThreadFailures() {
+        return getInt(MAX_THREAD_FAILURES_CONFIG);
     }
 
     public short replicationFactor() {

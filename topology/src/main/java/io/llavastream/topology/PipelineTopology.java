@@ -3,8 +3,7 @@ package io.llavastream.topology;
 import static io.llavastream.topology.TopologyNames.*;
 
 import io.llavastream.rules.CacheKey;
-import io.llavastream.rules.PromptRule;
-import io.llavastream.schemas.Answer;
+import io.llavastream.rules.PostChecks;
 import io.llavastream.schemas.CaptionedPost;
 import io.llavastream.schemas.ImageTask;
 import io.llavastream.schemas.PostPart;
@@ -18,7 +17,6 @@ import java.util.Properties;
 import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.common.serialization.Serde;
 import org.apache.kafka.common.serialization.Serdes;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
 import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.StreamsConfig;
@@ -26,14 +24,11 @@ import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.TopologyConfig;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
-import org.apache.kafka.streams.kstream.Joined;
 import org.apache.kafka.streams.kstream.KStream;
-import org.apache.kafka.streams.kstream.KTable;
 import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
 /**
@@ -49,14 +44,19 @@ import org.apache.kafka.streams.state.Stores;
  *                                                      |           +- ERROR answer -> answers
  *                                                      +- accepted -> key by "sha256|vision model"
  *                                                         -> images-by-cache-key (repartition)
- *                                                         -> left join vision-cache (table over vision-features)
+ *                                                         -> look up vision-cache (table over vision-features)
  *                                                         -+- hit  -> merge-requests
  *                                                          +- miss -> vision-requests
  * accepted posts -> key by post id -> post metadata (no image bytes) -+
- * answers -> answer part (keyed by post id) ---------------------------+- merge -> post-parts-by-post (repartition)
- *                                                                          -> assemble-post -> captioned-posts
+ * answers -> decode-answer -> answer part (keyed by post id) ----------+- merge -> post-parts-by-post (repartition)
+ *                                   -> assemble-post -+- completed (or timed out) -> captioned-posts
+ *                                                     +- TIMEOUT per missing image -> dead-letters
  * </pre>
- * Every node, branch, repartition and store is named ({@link TopologyNames}).
+ * Every node, branch, repartition and store is named ({@link TopologyNames}). Every processor runs inside a
+ * {@link RecordGuard}; every value written is measured against its topic's limit first ({@link LimitedSerde}).
+ * A record the topology cannot use, whichever topic it comes from, becomes a dead letter: the validator's own
+ * checks, {@link AnswerDecoder}, and {@link DeadLetterExceptionHandler} for the rest. A tombstone on
+ * vision-features is a legal delete of its cache entry.
  */
 public final class PipelineTopology {
     /** Restores the vision cache from its compacted source topic instead of a changelog copy of every tensor. */
@@ -90,8 +90,7 @@ public final class PipelineTopology {
                                                           SchemaRegistry registry) {
         Map<String, KStream<String, Checked<RawPost>>> posts = builder
                 .stream(Topics.POSTS.name(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(POSTS_SOURCE))
-                .process(() -> new PostValidator(Topics.POSTS.valueSerde(registry), config.maxImagesPerPost(),
-                        config.promptRule()),
+                .process(() -> new PostValidator(Topics.POSTS.valueSerde(registry), config.postChecks()),
                         Named.as(VALIDATE_POST))
                 .split(Named.as(POST_BRANCH))
                 .branch((key, post) -> post.isRefused(), Branched.as(REFUSED))
@@ -106,9 +105,9 @@ public final class PipelineTopology {
     /** valid posts -> valid image tasks keyed by post key; refused images to the dead letters and ERROR answers. */
     private static KStream<String, ImageTask> splitPosts(KStream<String, RawPost> accepted, PipelineConfig config,
                                                          SchemaRegistry registry) {
-        PromptRule prompts = config.promptRule();
+        PostChecks checks = config.postChecks();
         Map<String, KStream<String, Checked<ImageTask>>> images = accepted
-                .process(() -> new ImageSplitter(config.maxImageBytes(), prompts),
+                .process(() -> new ImageSplitter(checks),
                         Named.as(SPLIT_IMAGES))
                 .split(Named.as(IMAGE_BRANCH))
                 .branch((key, image) -> image.isRefused(), Branched.as(REFUSED))
@@ -127,17 +126,16 @@ public final class PipelineTopology {
                                              PipelineConfig config, SchemaRegistry registry) {
         Serde<ImageTask> imageTasks = Topics.VISION_REQUESTS.valueSerde(registry);
         Serde<VisionFeatures> features = Topics.VISION_FEATURES.valueSerde(registry);
-        KTable<String, VisionFeatures> cache = builder.table(Topics.VISION_FEATURES.name(),
+        builder.table(Topics.VISION_FEATURES.name(),
                 Consumed.with(Serdes.String(), features).withName(VISION_FEATURES_SOURCE),
-                Materialized.<String, VisionFeatures, KeyValueStore<Bytes, byte[]>>as(VISION_CACHE_STORE)
-                        .withKeySerde(Serdes.String()).withValueSerde(features));
+                Materialized.as(VISION_CACHE_STORE)); // the store's serdes are the source's (StreamsBuilder.table)
         String modelId = config.visionModelId();
         Map<String, KStream<String, CacheLookup>> lookups = images
                 .selectKey((key, task) -> CacheKey.of(task.getTask().getImageSha256(), modelId),
                         Named.as(KEY_BY_CACHE_KEY))
-                .repartition(Repartitioned.with(Serdes.String(), imageTasks).withName(IMAGES_BY_CACHE_KEY))
-                .leftJoin(cache, CacheLookup::new, Joined.with(Serdes.String(), imageTasks, features)
-                        .withName(VISION_CACHE_LOOKUP))
+                .repartition(Repartitioned.with(Serdes.String(), internal(imageTasks, "ImageTask"))
+                        .withNumberOfPartitions(Topics.VISION_FEATURES.partitions()).withName(IMAGES_BY_CACHE_KEY))
+                .processValues(VisionCacheLookup::new, Named.as(VISION_CACHE_LOOKUP), VISION_CACHE_STORE)
                 .processValues(CacheLookupCounter::new, Named.as(COUNT_CACHE_LOOKUPS))
                 .split(Named.as(CACHE_BRANCH))
                 .branch((key, lookup) -> lookup.isHit(), Branched.as(HIT))
@@ -157,29 +155,57 @@ public final class PipelineTopology {
      */
     private static void assemblePosts(StreamsBuilder builder, KStream<String, RawPost> accepted, PipelineConfig config,
                                       SchemaRegistry registry) {
-        Serde<Answer> answers = Topics.ANSWERS.valueSerde(registry);
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_POSTS_STORE),
-                Serdes.String(), Topics.CAPTIONED_POSTS.valueSerde(registry)));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(COMPLETED_POSTS_STORE),
-                Serdes.String(), Serdes.Long()));
+        addAssemblyStores(builder, registry);
         KStream<String, PostPart> metadata = accepted
                 .selectKey((key, raw) -> raw.post().getId(), Named.as(KEY_POST_BY_ID))
-                .mapValues(raw -> PostParts.metadata(raw.post()), Named.as(POST_METADATA));
+                .mapValues(raw -> PostParts.metadata(raw.post(), raw.receivedAt()), Named.as(POST_METADATA));
         KStream<String, PostPart> answered = builder
-                .stream(Topics.ANSWERS.name(), Consumed.with(Serdes.String(), answers).withName(ANSWERS_SOURCE))
+                .stream(Topics.ANSWERS.name(), Consumed.with(Serdes.String(), Serdes.ByteArray()).withName(ANSWERS_SOURCE))
+                .mapValues(new AnswerDecoder(Topics.ANSWERS.valueSerde(registry)), Named.as(DECODE_ANSWER))
                 .map((key, answer) -> KeyValue.pair(answer.getTask().getPostId(),
                         PostPart.newBuilder().setAnswer(answer).build()), Named.as(ANSWER_PART));
         CaptionFormat format = config.captionFormat();
-        metadata.merge(answered, Named.as(MERGE_POST_PARTS))
-                .repartition(Repartitioned.with(Serdes.String(), new AvroSerde<>(PostPart.class, registry))
-                        .withName(POST_PARTS_BY_POST))
-                .process(() -> new PostAssembler(config.completedPostRetention(), new PostBodyRenderer(format)),
-                        Named.as(ASSEMBLE_POST), PENDING_POSTS_STORE, COMPLETED_POSTS_STORE)
+        Map<String, KStream<String, Checked<CaptionedPost>>> assembled = metadata.merge(answered, Named.as(MERGE_POST_PARTS))
+                .repartition(Repartitioned.with(Serdes.String(), internal(new AvroSerde<>(PostPart.class, registry),
+                        "PostPart")).withName(POST_PARTS_BY_POST))
+                .process(() -> new PostAssembler(config, new PostBodyRenderer(format)), Named.as(ASSEMBLE_POST),
+                        PENDING_POSTS_STORE, COMPLETED_POSTS_STORE, PENDING_BY_TIME_STORE, COMPLETED_BY_TIME_STORE)
+                .split(Named.as(ASSEMBLY_BRANCH))
+                .branch((key, post) -> post.isRefused(), Branched.as(TIMED_OUT))
+                .defaultBranch(Branched.as(COMPLETED));
+        assembled.get(ASSEMBLY_BRANCH + TIMED_OUT)
+                .mapValues(Checked::deadLetter, Named.as(TIMEOUT_DEAD_LETTER))
+                .to(Topics.DEAD_LETTERS.name(), produced(Topics.DEAD_LETTERS, registry, TIMEOUT_DEAD_LETTERS_SINK));
+        assembled.get(ASSEMBLY_BRANCH + COMPLETED)
+                .mapValues(Checked::value, Named.as(UNWRAP_CAPTIONED_POST))
                 .to(Topics.CAPTIONED_POSTS.name(), produced(Topics.CAPTIONED_POSTS, registry, CAPTIONED_POSTS_SINK));
     }
 
+    /**
+     * The assembly's stores: pending posts (values limited to what their changelog takes), completed post ids, and
+     * a time index of each.
+     */
+    private static void addAssemblyStores(StreamsBuilder builder, SchemaRegistry registry) {
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_POSTS_STORE),
+                Serdes.String(), internal(Topics.CAPTIONED_POSTS.valueSerde(registry), "pending CaptionedPost")));
+        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(COMPLETED_POSTS_STORE),
+                Serdes.String(), Serdes.Long()));
+        for (String index : new String[] {PENDING_BY_TIME_STORE, COMPLETED_BY_TIME_STORE}) {
+            builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(index),
+                    Serdes.String(), Serdes.String()));
+        }
+    }
+
+    /** {@code serde} with values limited to what an internal topic (repartition, changelog) takes. */
+    private static <V> Serde<V> internal(Serde<V> serde, String what) {
+        return new LimitedSerde<>(serde, RecordLimits.INTERNAL_VALUE_BYTES, what + " for an internal topic");
+    }
+
+    /** The sink's serdes, its values limited to what {@code topic} takes ({@link RecordLimits}). */
     private static <V extends SpecificRecord> Produced<String, V> produced(Topic<V> topic, SchemaRegistry registry,
                                                                            String name) {
-        return Produced.with(topic.keySerde(), topic.valueSerde(registry)).withName(name);
+        return Produced.with(topic.keySerde(), new LimitedSerde<>(topic.valueSerde(registry),
+                RecordLimits.maxValueBytes(topic), topic.valueType().getSimpleName() + " for " + topic.name()))
+                .withName(name);
     }
 }

@@ -5,24 +5,29 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
 import org.apache.kafka.streams.KafkaStreams;
-import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The running pipeline topology: one {@link KafkaStreams} instance of {@link PipelineTopology} with
- * {@link StreamsProperties}. Reads and writes the topics {@link PipelineTopology} names. A stream thread that dies
- * (e.g. the schema registry is unreachable) is replaced, and resumes from its last committed transaction.
- * {@code ./llava-stream topology} and the in-JVM demo start it; more instances with the same application.id share
- * the work.
+ * {@link StreamsProperties}. Reads and writes the topics {@link PipelineTopology} names. Before it starts, local
+ * state left by another Kafka cluster is wiped ({@link LocalState}). A stream thread that dies (e.g. the schema
+ * registry is unreachable) is replaced with backoff and resumes from its last committed transaction; a record that
+ * keeps killing it is dead-lettered, and deaths that no record explains stop the instance
+ * ({@link StreamThreadFailureHandler}). {@code ./llava-stream topology} and the in-JVM demo start it; more instances
+ * with the same application.id share the work.
  */
 public final class PipelineTopologyApp implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PipelineTopologyApp.class);
     private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
     private final KafkaStreams streams;
+    private final StreamThreadFailureHandler failures;
+    private final boolean wipedForeignState;
 
-    private PipelineTopologyApp(KafkaStreams streams) {
+    private PipelineTopologyApp(KafkaStreams streams, StreamThreadFailureHandler failures, boolean wipedForeignState) {
         this.streams = streams;
+        this.failures = failures;
+        this.wipedForeignState = wipedForeignState;
     }
 
     /** Starts the topology against {@code bootstrapServers} with no other client settings. */
@@ -32,19 +37,20 @@ public final class PipelineTopologyApp implements AutoCloseable {
 
     /**
      * Starts the topology; {@code clientConfig} holds Kafka client settings (security, tuning) applied over the
-     * defaults, see {@link StreamsProperties}. Returns at once; {@link #awaitRunning} waits for the first assignment.
+     * defaults, see {@link StreamsProperties}. Asks the cluster for its id first (up to 60 s), then returns at once;
+     * {@link #awaitRunning} waits for the first assignment.
      */
     public static PipelineTopologyApp start(String bootstrapServers, Map<?, ?> clientConfig, PipelineConfig config,
                                             SchemaRegistry registry) {
         Properties props = StreamsProperties.of(config, bootstrapServers, clientConfig, registry);
+        String clusterId = LocalState.clusterId(props);
         KafkaStreams streams = new KafkaStreams(
                 PipelineTopology.build(PipelineTopology.newBuilder(props), config, registry), props);
-        streams.setUncaughtExceptionHandler(e -> {
-            LOG.error("stream thread failed; replacing it", e);
-            return StreamThreadExceptionResponse.REPLACE_THREAD;
-        });
+        boolean wiped = LocalState.claim(streams, LocalState.appDir(props), clusterId);
+        StreamThreadFailureHandler failures = new StreamThreadFailureHandler(StreamsProperties.failures(props), config);
+        streams.setUncaughtExceptionHandler(failures);
         streams.start();
-        return new PipelineTopologyApp(streams);
+        return new PipelineTopologyApp(streams, failures, wiped);
     }
 
     public KafkaStreams.State state() {
@@ -72,9 +78,20 @@ public final class PipelineTopologyApp implements AutoCloseable {
         return VisionCacheMetrics.read(streams.metrics());
     }
 
+    /** Stream threads replaced since start (each after a death and its backoff). */
+    public int threadReplacements() {
+        return failures.replacements();
+    }
+
+    /** Whether {@link #start} found local state from another cluster and wiped it. */
+    public boolean wipedForeignState() {
+        return wipedForeignState;
+    }
+
     /** Stops the stream threads, committing their last transaction (waits up to 30 s). */
     @Override
     public void close() {
+        failures.close();
         streams.close(CLOSE_TIMEOUT);
     }
 }

@@ -10,14 +10,15 @@ import java.util.List;
 
 /**
  * Builds the metadata {@link PostPart} of a post as it is split: a {@link CaptionedPost} with the post's id, source,
- * title, url, author, created_at, body and image urls, no answers and no image bytes. Its received_at and
- * completed_at are placeholders (the epoch): the first answer sets both.
+ * title, url, author, created_at, body and image urls (one entry per image), no answers and no image bytes. Its
+ * received_at is when the topology read the post (its tasks carry the same time); completed_at is the same
+ * placeholder until the first answer sets it.
  */
 final class PostParts {
     private PostParts() {
     }
 
-    static PostPart metadata(Post post) {
+    static PostPart metadata(Post post, long receivedAt) {
         List<String> urls = new ArrayList<>();
         for (PostImage image : post.getImages()) {
             urls.add(image.getUrl());
@@ -25,8 +26,8 @@ final class PostParts {
         CaptionedPost meta = CaptionedPost.newBuilder().setPostId(post.getId()).setSource(post.getSource())
                 .setTitle(post.getTitle()).setUrl(post.getUrl()).setAuthor(post.getAuthor())
                 .setCreatedAt(post.getCreatedAt()).setBody(post.getBody() == null ? "" : post.getBody())
-                .setImageUrls(urls).setAnswers(new ArrayList<>()).setReceivedAt(Instant.EPOCH)
-                .setCompletedAt(Instant.EPOCH).build();
+                .setImageUrls(urls).setAnswers(new ArrayList<>()).setReceivedAt(Instant.ofEpochMilli(receivedAt))
+                .setCompletedAt(Instant.ofEpochMilli(receivedAt)).build();
         return PostPart.newBuilder().setPost(meta).build();
     }
 }

@@ -1,7 +1,7 @@
 package io.llavastream.topology;
 
 import io.llavastream.rules.DeadLetterReason;
-import io.llavastream.rules.PromptRule;
+import io.llavastream.rules.PostChecks;
 import io.llavastream.schemas.Post;
 import io.llavastream.serde.AvroSerde;
 import io.llavastream.serde.SerdeException;
@@ -12,22 +12,22 @@ import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 
 /**
- * Reads {@link Topics#POSTS}: decodes a record from its raw bytes and checks it; bytes that are not Avro or carry an
- * unknown schema id, a post without images, a post with more than {@code max.images.per.post} images and a post
- * whose question is over {@code max.question.chars} are
- * refused with a dead letter that keeps the original key and value bytes. The key becomes its UTF-8 string.
- * Refused posts go to {@link Topics#DEAD_LETTERS}. A registry that cannot be reached is not the record's fault: that exception propagates (the thread retries).
+ * Reads {@link Topics#POSTS}: decodes a record from its raw bytes and checks it; a null value (tombstone), bytes
+ * that are not Avro or carry an unknown schema id, a post without images, a post with more than
+ * {@code max.images.per.post} images, a post whose question is over {@code max.question.chars} and a post whose
+ * text would make its captioned post too large ({@link PostText}) are refused with a dead letter that keeps the
+ * original key and value bytes. The key becomes its UTF-8 string. Refused posts go to {@link Topics#DEAD_LETTERS}.
+ * A registry that cannot be reached is not the record's fault: that exception propagates (the thread retries).
  */
 final class PostValidator implements Processor<byte[], byte[], String, Checked<RawPost>> {
     private final AvroSerde<Post> serde;
-    private final int maxImages;
-    private final PromptRule prompts;
+    private final PostChecks checks;
+    private final long maxTextBytes = PostText.maxBytes();
     private ProcessorContext<String, Checked<RawPost>> context;
 
-    PostValidator(AvroSerde<Post> serde, int maxImages, PromptRule prompts) {
+    PostValidator(AvroSerde<Post> serde, PostChecks checks) {
         this.serde = serde;
-        this.maxImages = maxImages;
-        this.prompts = prompts;
+        this.checks = checks;
     }
 
     @Override
@@ -52,23 +52,21 @@ final class PostValidator implements Processor<byte[], byte[], String, Checked<R
             return refuse(key, value, e.reason().name(), e.getMessage());
         }
         if (post == null) {
-            return refuse(key, value, SerdeException.Reason.NOT_AVRO.name(),
+            return refuse(key, value, DeadLetterReason.NULL_VALUE.name(),
                     "record on " + Topics.POSTS.name() + " has a null value (a tombstone), not a post");
         }
-        int images = post.getImages().size();
-        if (images == 0) {
-            return refuse(key, value, DeadLetterReason.NO_IMAGES.name(), "post " + post.getId() + " has no images");
+        PostChecks.Refusal refusal = checks.refusal(post);  // the rule replay and the in-process runs share
+        if (refusal != null) {
+            return refuse(key, value, refusal.reason().name(), refusal.message());
         }
-        if (images > maxImages) {
-            return refuse(key, value, DeadLetterReason.TOO_MANY_IMAGES.name(), "post " + post.getId() + " has " + images
-                    + " images, more than " + PipelineConfig.MAX_IMAGES_PER_POST_CONFIG + " = " + maxImages);
+        long text = PostText.bytes(post);
+        if (text > maxTextBytes) {
+            return refuse(key, value, DeadLetterReason.RECORD_TOO_LARGE.name(), "post " + post.getId() + " would "
+                    + "put " + text + " bytes of text in its captioned post (body twice, as body and rendered_body, "
+                    + "title, url, author, image urls), more than the " + maxTextBytes + " that fit "
+                    + Topics.CAPTIONED_POSTS.name() + "'s record limit");
         }
-        String badQuestion = prompts.refusal(post.getQuestion());
-        if (badQuestion != null) {
-            return refuse(key, value, DeadLetterReason.QUESTION_TOO_LONG.name(), "post " + post.getId() + ": "
-                    + badQuestion);
-        }
-        return Checked.ok(new RawPost(post, key, value));
+        return Checked.ok(new RawPost(post, key, value, context.currentSystemTimeMs()));
     }
 
     private Checked<RawPost> refuse(byte[] key, byte[] value, String type, String message) {

@@ -12,13 +12,19 @@ import org.apache.kafka.streams.StreamsConfig;
 /**
  * The {@link org.apache.kafka.streams.KafkaStreams} properties of the pipeline: application id, replication factor,
  * threads and state directory from {@link PipelineConfig}; exactly_once_v2; explicit names enforced for internal
- * topics and stores; dead-lettering exception handlers; and room for records of up to
+ * topics and stores; dead-lettering exception handlers (deserialization, processing, production); every processor
+ * wrapped in a {@link RecordGuard} with this instance's {@link RecordFailures}; and room for records of up to
  * {@link Topics#MAX_RECORD_BYTES} in the producer, the consumer and the internal topics. The caller's Kafka client
  * settings (bootstrap servers, security, tuning) are applied over these, except the processing guarantee, the
- * exception handlers and the registry, which the pipeline's correctness rests on.
+ * exception handlers, the processor wrapper and the registry, which the pipeline's correctness rests on.
  */
 public final class StreamsProperties {
     private StreamsProperties() {
+    }
+
+    /** The {@link RecordFailures} that {@link #of} put in {@code props}. */
+    static RecordFailures failures(Properties props) {
+        return (RecordFailures) props.get(RecordGuard.FAILURES_CONFIG);
     }
 
     public static Properties of(PipelineConfig config, String bootstrapServers, Map<?, ?> clientConfig,
@@ -42,7 +48,10 @@ public final class StreamsProperties {
         p.put(StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterExceptionHandler.class);
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterExceptionHandler.class);
         p.put(StreamsConfig.PROCESSING_EXCEPTION_HANDLER_GLOBAL_ENABLED_CONFIG, true);
+        p.put(StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, DeadLetterExceptionHandler.class);
         p.put(DeadLetterExceptionHandler.REGISTRY_CONFIG, registry);
+        p.put(StreamsConfig.PROCESSOR_WRAPPER_CLASS_CONFIG, RecordGuard.class);
+        p.put(RecordGuard.FAILURES_CONFIG, new RecordFailures(config.maxRecordAttempts()));
         return p;
     }
 }

@@ -42,6 +42,7 @@ public final class TopologyNames {
 
     // assembly: answers -> captioned posts
     public static final String ANSWERS_SOURCE = "answers-source";
+    public static final String DECODE_ANSWER = "decode-answer";
     public static final String KEY_BY_POST = "key-by-post";
     public static final String ANSWER_PART = "answer-part";
     public static final String POST_METADATA = "post-metadata";
@@ -52,6 +53,16 @@ public final class TopologyNames {
     public static final String ASSEMBLE_POST = "assemble-post";
     public static final String PENDING_POSTS_STORE = "pending-posts";
     public static final String COMPLETED_POSTS_STORE = "completed-posts";
+    /** Pending post ids in the order they were split: timeouts and the max.pending.posts bound read it. */
+    public static final String PENDING_BY_TIME_STORE = "pending-posts-by-time";
+    /** Completed post ids in the order they completed: completed.post.retention.ms reads it. */
+    public static final String COMPLETED_BY_TIME_STORE = "completed-posts-by-time";
+    public static final String ASSEMBLY_BRANCH = "assembly-";
+    public static final String TIMED_OUT = "timed-out";
+    public static final String COMPLETED = "completed";
+    public static final String TIMEOUT_DEAD_LETTER = "timeout-dead-letter";
+    public static final String TIMEOUT_DEAD_LETTERS_SINK = "timeout-dead-letters-sink";
+    public static final String UNWRAP_CAPTIONED_POST = "unwrap-captioned-post";
     public static final String CAPTIONED_POSTS_SINK = "captioned-posts-sink";
 
     private TopologyNames() {

@@ -45,6 +45,15 @@ class PipelineConfigTest {
     }
 
     @Test
+    void aRetentionShorterThanThePostTimeoutIsRefusedNamingBoth() {
+        assertThatThrownBy(() -> new PipelineConfig(Map.of(PipelineConfig.VISION_MODEL_ID_CONFIG, "m",
+                PipelineConfig.POST_TIMEOUT_MS_CONFIG, "60000",
+                PipelineConfig.COMPLETED_POST_RETENTION_MS_CONFIG, "30000")))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("completed.post.retention.ms").hasMessageContaining("post.timeout.ms = 60000");
+    }
+
+    @Test
     void everySettingIsDocumented() {
         for (ConfigDef.ConfigKey k : PipelineConfig.DEFINITION.configKeys().values()) {
             assertThat(k.documentation).as(k.name).isNotBlank();

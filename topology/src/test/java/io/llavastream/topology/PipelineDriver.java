@@ -14,6 +14,7 @@ import io.llavastream.schemas.TaskRef;
 import io.llavastream.schemas.Tensor;
 import io.llavastream.schemas.VisionFeatures;
 import io.llavastream.serde.InMemorySchemaRegistry;
+import io.llavastream.serde.SchemaRegistry;
 import io.llavastream.topics.Topic;
 import io.llavastream.topics.Topics;
 import java.nio.ByteBuffer;
@@ -36,7 +37,7 @@ final class PipelineDriver implements AutoCloseable {
     static final String MODEL = "llava-stream/demo-v1";
     static final Instant START = Instant.parse("2026-01-01T00:00:00Z");
 
-    final InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
+    final SchemaRegistry registry;
     final TopologyTestDriver driver;
     final TestInputTopic<String, byte[]> postBytes;
     final TestInputTopic<String, Post> posts;
@@ -58,6 +59,12 @@ final class PipelineDriver implements AutoCloseable {
      * clear() empties the open transaction), where a real producer commits it with the next transaction.
      */
     PipelineDriver(Path stateDir, Map<String, Object> settings, String guarantee) {
+        this(stateDir, settings, guarantee, new InMemorySchemaRegistry());
+    }
+
+    /** With {@code registry} instead of a fresh in-memory one. */
+    PipelineDriver(Path stateDir, Map<String, Object> settings, String guarantee, SchemaRegistry registry) {
+        this.registry = registry;
         Map<String, Object> all = new HashMap<>(Map.of(PipelineConfig.VISION_MODEL_ID_CONFIG, MODEL,
                 PipelineConfig.STATE_DIR_CONFIG, stateDir.toString()));
         all.putAll(settings);
@@ -91,6 +98,16 @@ final class PipelineDriver implements AutoCloseable {
     /** Serialized exactly as a producer with this registry would write it. */
     byte[] bytes(Post post) {
         return Topics.POSTS.valueSerde(registry).serialize(Topics.POSTS.name(), post);
+    }
+
+    /** A topic written with raw bytes (or nulls), as a client outside the project would. */
+    TestInputTopic<String, byte[]> rawInput(Topic<?> topic) {
+        return driver.createInputTopic(topic.name(), Serdes.String().serializer(), Serdes.ByteArray().serializer());
+    }
+
+    /** {@code value} in {@code topic}'s wire format, with this driver's registry. */
+    <V extends SpecificRecord> byte[] bytes(Topic<V> topic, V value) {
+        return topic.valueSerde(registry).serialize(topic.name(), value);
     }
 
     VisionCacheStats cacheStats() {

@@ -20,7 +20,6 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
@@ -261,21 +260,6 @@ class PipelineTopologyTest {
         p.answers.pipeInput("p9/1", answer(tasks.get(1), "a blue circle", FinishReason.EOS, START));
         p.answers.pipeInput("p9/0", first);
         assertThat(values(p.captioned)).hasSize(1);
-    }
-
-    @Test
-    void answerRedeliveredAfterTheRetentionStartsOverOnlyThen() {
-        driver(Map.of(PipelineConfig.COMPLETED_POST_RETENTION_MS_CONFIG, 60_000L));
-        p.posts.pipeInput("one", post("one", null, RED));
-        TaskRef task = values(p.visionRequests).get(0).getTask();
-        Answer a = answer(task, "a red square", FinishReason.EOS, START);
-        p.answers.pipeInput("one/0", a);
-        p.answers.pipeInput("one/0", a);
-        assertThat(values(p.captioned)).hasSize(1);
-
-        p.driver.advanceWallClockTime(Duration.ofMinutes(2));
-        p.answers.pipeInput("one/0", a);
-        assertThat(values(p.captioned)).as("forgotten after completed.post.retention.ms").hasSize(1);
     }
 
     @Test

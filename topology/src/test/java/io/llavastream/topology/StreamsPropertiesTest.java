@@ -26,6 +26,20 @@ class StreamsPropertiesTest {
     }
 
     @Test
+    void everyErrorHandlerDeadLettersAndEveryProcessorIsGuarded() {
+        StreamsConfig c = new StreamsConfig(StreamsProperties.of(CONFIG, "localhost:9092", Map.of(
+                StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG, "org.example.Other",
+                StreamsConfig.PROCESSOR_WRAPPER_CLASS_CONFIG, "org.example.Other"), new InMemorySchemaRegistry()));
+        for (String handler : new String[] {StreamsConfig.DESERIALIZATION_EXCEPTION_HANDLER_CLASS_CONFIG,
+                StreamsConfig.PROCESSING_EXCEPTION_HANDLER_CLASS_CONFIG,
+                StreamsConfig.PRODUCTION_EXCEPTION_HANDLER_CLASS_CONFIG}) {
+            assertThat(c.getClass(handler)).as(handler).isEqualTo(DeadLetterExceptionHandler.class);
+        }
+        assertThat(c.getClass(StreamsConfig.PROCESSOR_WRAPPER_CLASS_CONFIG)).isEqualTo(RecordGuard.class);
+        assertThat(c.originals().get(RecordGuard.FAILURES_CONFIG)).isInstanceOf(RecordFailures.class);
+    }
+
+    @Test
     void clientSettingsApplyButCannotWeakenTheGuarantee() {
         Properties p = StreamsProperties.of(CONFIG, "localhost:9092", Map.of("security.protocol", "SASL_SSL",
                 StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE), new InMemorySchemaRegistry());

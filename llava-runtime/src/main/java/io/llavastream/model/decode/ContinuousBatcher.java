@@ -83,6 +83,24 @@ public final class ContinuousBatcher implements AutoCloseable {
         waiting.add(r);
     }
 
+    /**
+     * Drops the request tagged {@code tag} (compared with equals) wherever it is: waiting, prefilled and about to
+     * join, or decoding. It will not come back from {@link #step()}; a decoding row is masked like a finished one
+     * and its cache row freed at the next rebuild. Returns whether it was in flight.
+     */
+    public boolean cancel(Object tag) {
+        if (waiting.removeIf(r -> r.tag().equals(tag)) || joining.removeIf(r -> r.tag.equals(tag))) {
+            return true;
+        }
+        for (BatchRow r : rows) {
+            if (!r.done && r.tag.equals(tag)) {
+                r.done = true;
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Requests running or waiting. */
     public int inFlight() {
         return waiting.size() + joining.size() + (int) rows.stream().filter(r -> !r.done).count();

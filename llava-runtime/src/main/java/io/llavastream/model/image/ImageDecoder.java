@@ -1,9 +1,8 @@
 package io.llavastream.model.image;
 
+import com.twelvemonkeys.imageio.stream.ByteArrayImageInputStream;
 import io.llavastream.model.image.InvalidImageException.Reason;
-import java.awt.color.ColorSpace;
 import java.awt.image.BufferedImage;
-import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -12,23 +11,35 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import javax.imageio.ImageIO;
-import javax.imageio.ImageReadParam;
 import javax.imageio.ImageReader;
-import javax.imageio.ImageTypeSpecifier;
 import javax.imageio.stream.ImageInputStream;
-import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Decodes untrusted PNG, JPEG, GIF (first frame), BMP and WebP bytes into an 8-bit RGB
  * {@link BufferedImage} of {@code TYPE_INT_RGB}, with pixel values as Pillow would produce them
  * (see {@link RgbImages}).
  *
- * <p>Order of checks: the format is recognised from its signature; the width and height are read
- * from the header ({@link ImageReader#getWidth}/{@link ImageReader#getHeight}, which parse headers
- * only) and an image over {@link #maxPixels()} is refused before any pixel is decoded; the
- * container structure is checked for truncation (ImageIO readers may silently return a partial
- * image); then the pixels are decoded. Every failure is an {@link InvalidImageException}; no other
- * exception escapes for bad input. JPEG decoding uses the TwelveMonkeys plugin, WebP needs it.
+ * <p>Order of checks, each before anything of the size it checks is allocated:
+ * <ol>
+ *   <li>the format is recognised from its signature (never from a name or a content type);
+ *   <li>a BMP's declared size is checked against the pixel limit ({@link #maxPixels()}), and an embedded JPEG or
+ *       PNG refused ({@link BmpHeader});
+ *   <li>the container structure is checked for truncation ({@link TruncationCheck}: ImageIO readers may silently
+ *       return a partial image);
+ *   <li>the container is walked without inflating anything: every size it declares (image, canvas, logical
+ *       screen, frame, bitstream) is checked against the pixel limit, structures built to cost far more than their
+ *       pixels are refused (more than {@link #MAX_JPEG_SCANS} JPEG scans, GIF LZW data that decodes past its
+ *       frame), and the metadata is dropped: text, ICC profiles, EXIF, XMP, comments, extensions, later frames;
+ *   <li>the ImageIO reader reads that re-written container, with metadata ignored: its header's size is checked
+ *       once more, then the pixels are decoded.
+ * </ol>
+ * So memory is bounded by the pixel limit, not by what the bytes inflate to: a decode allocates in all at most
+ * {@link #MAX_BYTES_PER_PIXEL} bytes per pixel of the limit and per pass, plus {@link #MAX_BYTES_PER_INPUT_BYTE}
+ * per input byte, plus {@link #MAX_FIXED_BYTES}. There is one pass, except for a JPEG of several scans, which the
+ * JDK's reader decodes again after each scan (at most {@link #MAX_JPEG_SCANS}; the earlier passes are garbage,
+ * not held). {@code ImageBombTest} measures every hostile input against this bound, in a 256 MiB heap. Every
+ * failure is an {@link InvalidImageException}; no other exception escapes for bad
+ * input. JPEG decoding uses the TwelveMonkeys plugin, WebP needs it.
  *
  * <p>Thread-safe: each call uses its own ImageIO reader.
  */
@@ -36,7 +47,22 @@ public final class ImageDecoder {
     /** Default limit: 40 megapixels, i.e. 160 MB as packed RGB, well above any camera photo. */
     public static final long DEFAULT_MAX_PIXELS = 40_000_000L;
 
-    private final long maxPixels;
+    /**
+     * Scans a JPEG may have: three times the 10 of libjpeg's progressive script for colour images. The JDK's reader
+     * decodes the whole image again after each scan (see {@link JpegSegments}).
+     */
+    public static final int MAX_JPEG_SCANS = 32;
+
+    /** Allocation bound, per pixel of the limit: a 16-bit RGBA PNG's raster (8) plus the RGB result (4), rounded up. */
+    public static final long MAX_BYTES_PER_PIXEL = 16;
+
+    /** Allocation bound, per byte of input: the metadata-free copy the reader reads, and its buffers. */
+    public static final long MAX_BYTES_PER_INPUT_BYTE = 2;
+
+    /** Allocation bound, fixed part: reader set-up, tables and buffers. */
+    public static final long MAX_FIXED_BYTES = 16L << 20;
+
+    private final PixelLimit limit;
 
     /** A decoder with the {@link #DEFAULT_MAX_PIXELS} limit. */
     public ImageDecoder() {
@@ -48,11 +74,11 @@ public final class ImageDecoder {
         if (maxPixels <= 0) {
             throw new IllegalArgumentException("maxPixels must be > 0, got " + maxPixels);
         }
-        this.maxPixels = maxPixels;
+        this.limit = new PixelLimit(maxPixels);
     }
 
     public long maxPixels() {
-        return maxPixels;
+        return limit.maxPixels();
     }
 
     /**
@@ -68,17 +94,21 @@ public final class ImageDecoder {
             throw new InvalidImageException(Reason.EMPTY, "image is empty (0 bytes); " + ImageFormat.EXPECTED);
         }
         ImageFormat format = ImageFormat.detect(data);
+        if (format == ImageFormat.BMP) {
+            BmpHeader.check(data, limit);
+        }
+        String truncation = TruncationCheck.findTruncation(format, data);
+        if (truncation != null) {
+            throw new InvalidImageException(Reason.TRUNCATED, truncation);
+        }
+        byte[] pixelData = pixelData(format, data);
         ImageReader reader = readerFor(format);
         List<String> warnings = new ArrayList<>();
-        try (ImageInputStream in = new MemoryCacheImageInputStream(new ByteArrayInputStream(data))) {
-            reader.setInput(in, true, false);
+        try (ImageInputStream in = new ByteArrayImageInputStream(pixelData)) {
+            reader.setInput(in, true, true);
             reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
             checkPixelCount(format, data, reader);
-            String truncation = TruncationCheck.findTruncation(format, data);
-            if (truncation != null) {
-                throw new InvalidImageException(Reason.TRUNCATED, truncation);
-            }
-            BufferedImage image = reader.read(0, readParam(reader));
+            BufferedImage image = reader.read(0);
             String truncationWarning = truncationWarning(warnings);
             if (truncationWarning != null) {
                 throw new InvalidImageException(Reason.TRUNCATED,
@@ -96,6 +126,28 @@ public final class ImageDecoder {
         }
     }
 
+    /**
+     * What the ImageIO reader gets to see: the container without its metadata, after every size it declares was
+     * checked (see {@link PngChunks}, {@link JpegSegments}, {@link GifBlocks}, {@link WebpChunks}). BMP carries no
+     * metadata that the reader would parse.
+     */
+    private byte[] pixelData(ImageFormat format, byte[] data) {
+        switch (format) {
+            case PNG:
+                return PngChunks.pixelChunksOnly(data);
+            case JPEG:
+                return JpegSegments.pixelSegmentsOnly(data, limit);
+            case GIF:
+                return GifBlocks.firstFrameOnly(data, limit);
+            case WEBP:
+                return WebpChunks.checked(data, limit);
+            case BMP:
+                return data;
+            default:
+                throw new AssertionError(format);
+        }
+    }
+
     private static ImageReader readerFor(ImageFormat format) {
         Iterator<ImageReader> readers = ImageIO.getImageReadersByFormatName(format.imageIoName);
         if (!readers.hasNext()) {
@@ -106,7 +158,10 @@ public final class ImageDecoder {
         return readers.next();
     }
 
-    /** Reads the dimensions from the header and enforces the pixel limit; decodes no pixels. */
+    /**
+     * Reads the dimensions the reader will allocate from its header and enforces the pixel limit (again: the
+     * container checks already did for every size they read); decodes no pixels.
+     */
     private void checkPixelCount(ImageFormat format, byte[] data, ImageReader reader) throws IOException {
         int width;
         int height;
@@ -120,33 +175,7 @@ public final class ImageDecoder {
             throw new InvalidImageException(Reason.NOT_AN_IMAGE, format.displayName + " header declares a "
                     + width + "x" + height + " image; expected a width and height of at least 1");
         }
-        long pixels = (long) width * height;
-        if (pixels > maxPixels) {
-            throw new InvalidImageException(Reason.TOO_MANY_PIXELS, String.format(Locale.ROOT,
-                    "image is %dx%d = %d pixels, over the limit of %d", width, height, pixels, maxPixels));
-        }
-    }
-
-    /**
-     * Prefers a destination type that keeps the stored RGB samples: the embedded ICC profile's
-     * RGB space. Otherwise the TwelveMonkeys JPEG reader colour-converts such images to sRGB
-     * (moving values by tens of levels), which Pillow never does; {@link RgbImages} then takes
-     * the samples as stored. CMYK JPEGs are left to TwelveMonkeys' own CMYK to RGB conversion:
-     * its raw CMYK destination is not reliable (without an ICC profile it still converts), so
-     * those differ from Pillow by a level or more.
-     */
-    private static ImageReadParam readParam(ImageReader reader) throws IOException {
-        ImageReadParam param = reader.getDefaultReadParam();
-        Iterator<ImageTypeSpecifier> types = reader.getImageTypes(0);
-        while (types != null && types.hasNext()) {
-            ImageTypeSpecifier type = types.next();
-            ColorSpace cs = type.getColorModel().getColorSpace();
-            if (cs.getType() == ColorSpace.TYPE_RGB && !cs.isCS_sRGB()) {
-                param.setDestinationType(type);
-                break;
-            }
-        }
-        return param;
+        limit.check("image", width, height);
     }
 
     /** The first warning that says the data ended early, or null. */

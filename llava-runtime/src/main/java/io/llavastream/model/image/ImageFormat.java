@@ -1,5 +1,7 @@
 package io.llavastream.model.image;
 
+import static io.llavastream.model.image.Bytes.u8;
+
 import io.llavastream.model.image.InvalidImageException.Reason;
 import java.nio.charset.StandardCharsets;
 
@@ -98,10 +100,6 @@ enum ImageFormat {
     private static InvalidImageException cutSignature(byte[] data, ImageFormat format, int signatureLength) {
         return new InvalidImageException(Reason.TRUNCATED, format.displayName + " data ends after " + data.length
                 + " bytes, inside its " + signatureLength + "-byte signature");
-    }
-
-    static int u8(byte[] d, int i) {
-        return d[i] & 0xFF;
     }
 
     static String hexPrefix(byte[] d, int max) {

@@ -22,7 +22,13 @@ public final class InvalidImageException extends RuntimeException {
         /** The data stops before the image is complete. */
         TRUNCATED,
         /** The header declares more pixels than the decoder's limit; nothing was decoded. */
-        TOO_MANY_PIXELS
+        TOO_MANY_PIXELS,
+        /**
+         * Within the pixel limit, but built to cost far more than its pixels to decode: more JPEG scans than
+         * {@link ImageDecoder#MAX_JPEG_SCANS}, or GIF data that decodes to more pixels than its frame holds (an
+         * LZW bomb). Nothing was decoded.
+         */
+        TOO_COMPLEX
     }
 
     private final Reason reason;

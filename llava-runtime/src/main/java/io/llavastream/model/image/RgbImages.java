@@ -40,8 +40,9 @@ final class RgbImages {
         int h = image.getHeight();
         BufferedImage out = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
         int[] dst = ((DataBufferInt) out.getRaster().getDataBuffer()).getData();
+        int[] rowSamples = new int[w * image.getRaster().getNumBands()]; // one row, reused: no garbage per row
         for (int y = 0; y < h; y++) {
-            convertRow(image, y, dst, y * w);
+            convertRow(image, y, dst, y * w, rowSamples);
         }
         return out;
     }
@@ -58,7 +59,7 @@ final class RgbImages {
         return (int[]) rgb.getRaster().getDataElements(0, 0, w, h, null);
     }
 
-    private static void convertRow(BufferedImage image, int y, int[] dst, int offset) {
+    private static void convertRow(BufferedImage image, int y, int[] dst, int offset, int[] rowSamples) {
         ColorModel cm = image.getColorModel();
         int csType = cm.getColorSpace().getType();
         int transfer = cm.getTransferType();
@@ -66,7 +67,7 @@ final class RgbImages {
                 && (transfer == DataBuffer.TYPE_BYTE || transfer == DataBuffer.TYPE_USHORT)
                 && (csType == ColorSpace.TYPE_RGB || csType == ColorSpace.TYPE_GRAY || csType == ColorSpace.TYPE_CMYK);
         if (rawSamples) {
-            convertSamplesRow(image.getRaster(), cm, csType, y, dst, offset);
+            convertSamplesRow(image.getRaster(), cm, csType, y, dst, offset, rowSamples);
         } else {
             int w = image.getWidth();
             image.getRGB(0, y, w, 1, dst, offset, w);
@@ -77,11 +78,12 @@ final class RgbImages {
         }
     }
 
-    private static void convertSamplesRow(Raster raster, ColorModel cm, int csType, int y, int[] dst, int offset) {
+    private static void convertSamplesRow(Raster raster, ColorModel cm, int csType, int y, int[] dst, int offset,
+            int[] rowSamples) {
         int w = raster.getWidth();
         int bands = raster.getNumBands();
         int colours = cm.getNumColorComponents();
-        int[] samples = raster.getPixels(0, y, w, 1, (int[]) null);
+        int[] samples = raster.getPixels(0, y, w, 1, rowSamples);
         int[] bits = cm.getComponentSize();
         for (int x = 0; x < w; x++) {
             int base = x * bands;

@@ -1,6 +1,9 @@
 package io.llavastream.model.image;
 
-import static io.llavastream.model.image.ImageFormat.u8;
+import static io.llavastream.model.image.Bytes.u16le;
+import static io.llavastream.model.image.Bytes.u32be;
+import static io.llavastream.model.image.Bytes.u32le;
+import static io.llavastream.model.image.Bytes.u8;
 
 /**
  * Walks the container structure of an encoded image (chunks, segments, blocks; never pixel data)
@@ -98,23 +101,9 @@ final class TruncationCheck {
                         + " (expected the stream to run to its EOI marker FFD9)", d.length, marker, pos - d.length);
             }
             if (marker == 0xDA) {
-                pos = skipEntropyCodedData(d, pos);
+                pos = JpegSegments.entropyCodedDataEnd(d, pos);
             }
         }
-    }
-
-    /** Returns the offset of the next marker (an FF not followed by 00 or RSTn), or d.length. */
-    private static int skipEntropyCodedData(byte[] d, int pos) {
-        while (pos + 1 < d.length) {
-            if (u8(d, pos) == 0xFF) {
-                int next = u8(d, pos + 1);
-                if (next != 0x00 && !(next >= 0xD0 && next <= 0xD7) && next != 0xFF) {
-                    return pos;
-                }
-            }
-            pos++;
-        }
-        return d.length;
     }
 
     private static String missingEoi(byte[] d) {
@@ -226,17 +215,5 @@ final class TruncationCheck {
             return "WebP data ends at byte " + d.length + " but its RIFF header declares " + needed + " bytes";
         }
         return null;
-    }
-
-    private static long u32be(byte[] d, int i) {
-        return ((long) u8(d, i) << 24) | (u8(d, i + 1) << 16) | (u8(d, i + 2) << 8) | u8(d, i + 3);
-    }
-
-    private static long u32le(byte[] d, int i) {
-        return ((long) u8(d, i + 3) << 24) | (u8(d, i + 2) << 16) | (u8(d, i + 1) << 8) | u8(d, i);
-    }
-
-    private static int u16le(byte[] d, int i) {
-        return (u8(d, i + 1) << 8) | u8(d, i);
     }
 }

@@ -5,8 +5,12 @@
  * <ul>
  *   <li>{@link io.llavastream.model.image.ImageDecoder} decodes PNG, JPEG, GIF (first frame), BMP
  *       and WebP bytes into an 8-bit RGB {@link java.awt.image.BufferedImage}
- *       ({@code TYPE_INT_RGB}), refusing decompression bombs from the header alone and reporting
- *       every failure as an {@link io.llavastream.model.image.InvalidImageException} with a
+ *       ({@code TYPE_INT_RGB}). Before any ImageIO reader sees the bytes, the container is walked
+ *       without inflating anything ({@code PngChunks}, {@code JpegSegments}, {@code GifBlocks},
+ *       {@code WebpChunks}, {@code BmpHeader}): every declared size is checked against the pixel
+ *       limit, structures that cost far more than their pixels are refused, and metadata is dropped
+ *       unread, so that memory stays bounded by the pixel limit. Every failure is an
+ *       {@link io.llavastream.model.image.InvalidImageException} with a
  *       {@link io.llavastream.model.image.InvalidImageException.Reason}.
  *   <li>{@link io.llavastream.model.image.ClipImageProcessor} reproduces Hugging Face's
  *       {@code CLIPImageProcessor} (PIL backend): shortest-edge resize with Pillow's bicubic

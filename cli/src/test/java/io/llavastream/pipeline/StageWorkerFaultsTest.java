@@ -1,0 +1,185 @@
+package io.llavastream.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.llavastream.model.EngineOptions;
+import io.llavastream.model.ModelDirectory;
+import io.llavastream.schemas.CaptionedPost;
+import io.llavastream.schemas.DeadLetter;
+import io.llavastream.scenes.Scene;
+import io.llavastream.scenes.SceneGenerator;
+import io.llavastream.scenes.SceneRenderer;
+import io.llavastream.topics.Topic;
+import io.llavastream.topics.Topics;
+import io.llavastream.worker.Worker;
+import io.llavastream.worker.WorkerConfig;
+import io.llavastream.worker.WorkerStats;
+import io.llavastream.worker.Workers;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The stage workers on the embedded broker under hostile input and a rebalance: tombstones and garbage on every
+ * stage topic are dead-lettered with their reason while valid posts keep coming out, and a second decode worker
+ * that joins in the middle of continuous decoding and leaves again loses and duplicates nothing.
+ */
+class StageWorkerFaultsTest {
+    static final List<Topic<?>> STAGE_TOPICS = List.of(Topics.VISION_REQUESTS, Topics.MERGE_REQUESTS,
+            Topics.DECODE_REQUESTS);
+    static EmbeddedPipeline pipeline;
+    static PipelineClient client;
+
+    @BeforeAll
+    static void start() throws Exception {
+        pipeline = new EmbeddedPipeline(ModelDirectory.bundled(), Workers.STAGES, 8, System.err::println);
+        client = pipeline.client();
+    }
+
+    @AfterAll
+    static void stop() {
+        client.close();
+        pipeline.close();
+    }
+
+    @Test
+    void tombstonesAndGarbageOnEveryStageTopicAreDeadLetteredWithTheirReasonAndTheWorkersGoOn() {
+        byte[] garbage = "{\"not\": \"avro\"}".getBytes(StandardCharsets.UTF_8);
+        byte[] unknownId = {0, 0, 0, 0x7f, 0x7f, 1, 2};
+        try (KafkaProducer<String, byte[]> raw = new KafkaProducer<>(Map.of("bootstrap.servers",
+                pipeline.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {
+            for (Topic<?> t : STAGE_TOPICS) {
+                raw.send(new ProducerRecord<>(t.name(), "tomb@" + t.name(), null));
+                raw.send(new ProducerRecord<>(t.name(), "junk@" + t.name(), garbage));
+                raw.send(new ProducerRecord<>(t.name(), "unknown@" + t.name(), unknownId));
+            }
+        }
+        List<Scene> scenes = new SceneGenerator(4242).scenes(0, 3);
+        for (Scene s : scenes) {
+            client.send(PngPosts.of("after-hostile-" + s.id(), "it", SceneRenderer.png(s)));
+        }
+        client.flush();
+
+        Map<String, DeadLetter> dead = new ConcurrentHashMap<>();
+        client.read(Topics.DEAD_LETTERS, Duration.ofSeconds(120), r -> {
+            if (r.key() != null && r.key().contains("@llava.")) {
+                dead.put(r.value().getErrorType() + ":" + r.key(), r.value());
+            }
+        }, () -> dead.size() >= 9);
+        for (Topic<?> t : STAGE_TOPICS) {
+            String stage = t == Topics.VISION_REQUESTS ? "vision" : t == Topics.MERGE_REQUESTS ? "merge" : "decode";
+            for (String k : List.of("NULL_VALUE:tomb@", "NOT_AVRO:junk@", "UNKNOWN_SCHEMA_ID:unknown@")) {
+                DeadLetter d = dead.get(k + t.name());
+                assertThat(d).as("dead letter %s%s", k, t.name()).isNotNull();
+                assertThat(d.getStage()).isEqualTo(stage);
+                assertThat(d.getTopic()).isEqualTo(t.name());
+            }
+        }
+        Map<String, CaptionedPost> out = new HashMap<>();
+        client.read(Topics.CAPTIONED_POSTS, Duration.ofSeconds(120), r -> out.put(r.key(), r.value()),
+                () -> scenes.stream().allMatch(s -> out.containsKey("after-hostile-" + s.id())));
+        for (Scene s : scenes) {
+            CaptionedPost p = out.get("after-hostile-" + s.id());
+            assertThat(p).as("post after the hostile records").isNotNull();
+            assertThat(p.getAnswers().get(0).getFailed()).isFalse();
+        }
+        for (Worker w : pipeline.workers()) {
+            assertThat(w.stats().snapshot().deadLetters()).isGreaterThanOrEqualTo(3);
+        }
+    }
+
+    @Test
+    void aSecondDecodeWorkerJoiningAndLeavingDuringContinuousDecodeLosesAndDuplicatesNothing() throws Exception {
+        Worker first = pipeline.workers().get(Workers.STAGES.indexOf("decode"));
+        AtomicInteger sent = new AtomicInteger();
+        AtomicBoolean sending = new AtomicBoolean(true);
+        SceneGenerator scenes = new SceneGenerator(9090);
+        Thread sender = new Thread(() -> {
+            while (sending.get()) {
+                Scene s = scenes.scene(sent.get());
+                client.send(PngPosts.of("rb-" + sent.getAndIncrement(), "it", SceneRenderer.png(s)));
+                client.flush();
+                sleep(40);
+            }
+        }, "rebalance-sender");
+        sender.start();
+        long base = first.stats().snapshot().records();
+        await(() -> first.stats().snapshot().records() >= base + 10, "the first decode worker answers");
+        await(() -> first.stats().snapshot().inFlight() > 0, "the first decode worker has work in flight");
+        long inFlightAtJoin = first.stats().snapshot().inFlight();
+
+        Map<String, Object> settings = new HashMap<>();
+        settings.put(WorkerConfig.STAGE, "decode");
+        settings.put(WorkerConfig.BOOTSTRAP_SERVERS, pipeline.bootstrapServers());
+        settings.put(WorkerConfig.MAX_BATCH_SIZE, 8);
+        Worker second = Workers.create(ModelDirectory.bundled(), EngineOptions.threads(1), new WorkerConfig(settings),
+                pipeline.registry());
+        Thread t = new Thread(second::run, "worker-decode-2");
+        t.start();
+        await(() -> second.stats().snapshot().records() >= 10, "the second decode worker takes partitions");
+        long inFlightAtLeave = second.stats().snapshot().inFlight() + first.stats().snapshot().inFlight();
+        second.stop();
+        t.join(30_000);
+        assertThat(t.isAlive()).isFalse();
+        long firstAfterLeave = first.stats().snapshot().records();
+        await(() -> first.stats().snapshot().records() >= firstAfterLeave + 10, "the first worker takes back");
+        sending.set(false);
+        sender.join();
+        int posts = sent.get();
+
+        Map<String, AtomicInteger> captioned = new ConcurrentHashMap<>();
+        client.read(Topics.CAPTIONED_POSTS, Duration.ofSeconds(240), r -> count(captioned, r.key(), "rb-"),
+                () -> captioned.size() >= posts);
+        Thread.sleep(3000);  // room for a late duplicate to show up
+        captioned.clear();
+        Map<String, AtomicInteger> answers = new ConcurrentHashMap<>();
+        client.read(Topics.CAPTIONED_POSTS, Duration.ofSeconds(15), r -> count(captioned, r.key(), "rb-"),
+                () -> false);
+        client.read(Topics.ANSWERS, Duration.ofSeconds(15), r -> count(answers, r.key(), "rb-"), () -> false);
+        assertThat(captioned).hasSize(posts);
+        assertThat(captioned.values()).allSatisfy(c -> assertThat(c.get()).isEqualTo(1));
+        assertThat(answers).hasSize(posts);
+        assertThat(answers.values()).allSatisfy(c -> assertThat(c.get()).isEqualTo(1));
+        WorkerStats.Snapshot s2 = second.stats().snapshot();
+        System.out.println("rebalance test: " + posts + " posts; the second decode worker joined with "
+                + inFlightAtJoin + " requests in flight at the first, committed " + s2.records()
+                + " and left with " + inFlightAtLeave + " in flight in both; every post and answer exactly once");
+    }
+
+    private static void count(Map<String, AtomicInteger> m, String key, String prefix) {
+        if (key != null && key.startsWith(prefix)) {
+            m.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet();
+        }
+    }
+
+    private static void await(BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting until " + what);
+            }
+            sleep(20);
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
