@@ -93,16 +93,19 @@ securityContext:
 {{- end }}
 
 {{/*
-Stable identity of a topology or worker pod: its StatefulSet pod name (downward API), which survives restarts,
-as group.instance.id (static membership: a restarted pod rejoins with its partitions, no rebalance). Workers also
-pass it as --instance-id, their transactional id, so a restarted pod fences its dead self's open transaction at
-once instead of read_committed readers waiting for the transaction timeout.
+Stable identity of a topology or worker pod: its StatefulSet pod name (downward API), which survives restarts.
+A worker passes it as --instance-id, from which it derives its transactional id (so a restarted pod fences its
+dead self's open transaction at once instead of read_committed readers waiting for the transaction timeout) and
+its group.instance.id (static membership: a restarted pod rejoins with its partitions, no rebalance). The
+topology takes it as group.instance.id; call with (dict "root" $ "topology" true).
 */}}
 {{- define "llava-stream.stableIdentity" -}}
 - name: POD_NAME
   valueFrom:
     fieldRef:
       fieldPath: metadata.name
+{{- if .topology }}
 - name: LLAVA_KAFKA_GROUP_INSTANCE_ID
   value: $(POD_NAME)
+{{- end }}
 {{- end }}

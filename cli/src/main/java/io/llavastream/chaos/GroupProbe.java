@@ -50,13 +50,11 @@ public final class GroupProbe implements AutoCloseable {
         return out;
     }
 
-    /** The partitions held by the member whose group.instance.id or client.id starts with {@code instanceId}. */
+    /** The partitions held by the member that is the process with {@code instanceId} ({@link Groups#isMember}). */
     public Set<TopicPartition> assignment(String group, String instanceId) {
         Set<TopicPartition> out = new HashSet<>();
         for (MemberDescription m : members(group)) {
-            boolean mine = m.groupInstanceId().map(id -> id.startsWith(instanceId)).orElse(false)
-                    || m.clientId().startsWith(instanceId);
-            if (mine) {
+            if (Groups.isMember(m, instanceId)) {
                 out.addAll(m.assignment().topicPartitions());
             }
         }

@@ -4,6 +4,7 @@ import io.llavastream.rules.StageName;
 import io.llavastream.topics.Topics;
 import io.llavastream.topology.PipelineConfig;
 import java.util.List;
+import org.apache.kafka.clients.admin.MemberDescription;
 
 /** The consumer group of a pipeline process and the topics it consumes. */
 final class Groups {
@@ -32,6 +33,16 @@ final class Groups {
             case "decode" -> Topics.DECODE_REQUESTS.name();
             default -> throw new IllegalArgumentException("no such stage: " + p.stage());
         };
+    }
+
+    /**
+     * Whether group member {@code m} is the process with {@code instanceId}: its client.id starts with it (the run sets
+     * client.id to the instance id; Kafka Streams adds "-StreamThread-N-consumer"), or its group.instance.id starts
+     * or ends with it (Kafka Streams adds "-N"; a worker's is "llava-&lt;stage&gt;-&lt;instance id&gt;").
+     */
+    static boolean isMember(MemberDescription m, String instanceId) {
+        return m.clientId().startsWith(instanceId) || m.groupInstanceId()
+                .map(id -> id.startsWith(instanceId) || id.endsWith("-" + instanceId)).orElse(false);
     }
 
     /** Whether transactional id {@code id} belongs to {@code p}: a worker's ends with its instance id. */

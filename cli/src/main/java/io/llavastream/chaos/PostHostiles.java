@@ -62,8 +62,10 @@ final class PostHostiles {
                 + UNREGISTERED_ID + ", which the registry does not know");
         add("schema-id-of-answer", null, c.encode(Topics.ANSWERS, answer(c.postId("schema-id-of-answer"))),
                 deadLetter(NOT_AVRO), "a valid Answer record, with the Answer schema's id, on the posts topic");
-        add("truncated-avro", null, Arrays.copyOf(good, good.length * 3 / 5), deadLetter(NOT_AVRO),
-                "the first 60% of a valid post");
+        add("truncated-avro", null, Arrays.copyOf(good, good.length - 2), deadLetter(NOT_AVRO),
+                "a valid post without its last two bytes (the question and attributes): it ends early");
+        add("truncated-in-image-bytes", null, Arrays.copyOf(good, good.length * 3 / 5), deadLetter(AVRO_LIMIT),
+                "the first 60% of a valid post: its image's bytes length claims more than the record holds");
     }
 
     private void avroBombs() {

@@ -18,9 +18,10 @@ import java.util.function.Consumer;
 /**
  * The multi-process pipeline of the README's recipe, each process a JVM of its own on this machine: {@code broker
  * --data-dir} (with its schema registry, or none when the registry runs separately in this JVM),
- * {@code topology}, and N {@code worker --stage S} per stage, each with a stable instance id ({@code --instance-id}
- * for the transactional id; {@code group.instance.id} for static membership, through {@code
- * LLAVA_KAFKA_GROUP_INSTANCE_ID}) and a {@code --status-file}. A killed process restarts with the same id, so it
+ * {@code topology}, and N {@code worker --stage S} per stage, each with a stable instance id (a worker's
+ * {@code --instance-id}, from which it derives its transactional id and group.instance.id; the topology's
+ * group.instance.id through {@code LLAVA_KAFKA_GROUP_INSTANCE_ID}, and a state directory of its own, which keeps
+ * Kafka Streams' process id and so its transactional ids) and a {@code --status-file}. A killed process restarts with the same id, so it
  * fences its dead predecessor at once. Everything lives under one work directory: data, state, status, logs.
  */
 public final class ProcessPipeline implements AutoCloseable {
@@ -191,7 +192,7 @@ public final class ProcessPipeline implements AutoCloseable {
         List<String> args = new ArrayList<>(List.of("topology", "--vision-model-id", settings.visionModelId(),
                 "--set", "replication.factor=1", "--set", "state.dir=" + dir("state").resolve(id)));
         kafkaArgs(args);
-        return process(id, "topology", "topology", id, args, stableIdentity(id));
+        return process(id, "topology", "topology", id, args, stableIdentity(id, true));
     }
 
     private ManagedProcess workerProcess(String stage, int index) {
@@ -199,17 +200,22 @@ public final class ProcessPipeline implements AutoCloseable {
         List<String> args = new ArrayList<>(List.of("worker", "--stage", stage, "--instance-id", id,
                 "--model", settings.modelDir().toString(), "--threads", "1", "--progress-seconds", "10"));
         kafkaArgs(args);
-        return process(id, "worker", stage, id, args, stableIdentity(id));
+        return process(id, "worker", stage, id, args, stableIdentity(id, false));
     }
 
     private void kafkaArgs(List<String> args) {
         args.addAll(List.of("--bootstrap-servers", bootstrapServers(), "--schema-registry-url", registryUrl()));
     }
 
-    /** Static membership and a client id the probes can find it by: both the process's stable instance id. */
-    private static Map<String, String> stableIdentity(String instanceId) {
+    /**
+     * A client id the probes can find the process by, its stable instance id; for the topology also its
+     * group.instance.id (static membership). A worker derives its own from --instance-id.
+     */
+    private static Map<String, String> stableIdentity(String instanceId, boolean topology) {
         Map<String, String> env = new HashMap<>();
-        env.put("LLAVA_KAFKA_GROUP_INSTANCE_ID", instanceId);
+        if (topology) {
+            env.put("LLAVA_KAFKA_GROUP_INSTANCE_ID", instanceId);
+        }
         env.put("LLAVA_KAFKA_CLIENT_ID", instanceId);
         return env;
     }

@@ -63,8 +63,7 @@ final class Readiness {
 
     private static boolean isMember(ManagedProcess p, GroupProbe probe) {
         try {
-            return probe.members(Groups.of(p)).stream().anyMatch(m -> m.clientId().startsWith(p.instanceId())
-                    || m.groupInstanceId().map(id -> id.startsWith(p.instanceId())).orElse(false));
+            return probe.members(Groups.of(p)).stream().anyMatch(m -> Groups.isMember(m, p.instanceId()));
         } catch (IllegalStateException e) {
             return false;
         }

@@ -104,6 +104,9 @@ class HostileCorpusTest {
                     .isInstanceOfSatisfying(SerdeException.class,
                             e -> assertThat(e.reason()).isEqualTo(SerdeException.Reason.NOT_AVRO));
         }
+        assertThatThrownBy(() -> posts.deserialize(Topics.POSTS.name(), corpus.get("posts/truncated-in-image-bytes")
+                .value())).isInstanceOfSatisfying(SerdeException.class,
+                e -> assertThat(e.reason()).isEqualTo(SerdeException.Reason.AVRO_LIMIT));
         assertThatThrownBy(() -> posts.deserialize(Topics.POSTS.name(), corpus.get("posts/unknown-schema-id")
                 .value())).isInstanceOfSatisfying(SerdeException.class,
                 e -> assertThat(e.reason()).isEqualTo(SerdeException.Reason.UNKNOWN_SCHEMA_ID));

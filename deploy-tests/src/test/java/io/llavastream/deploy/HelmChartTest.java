@@ -227,8 +227,9 @@ class HelmChartTest {
 
     /**
      * The role's pods are a StatefulSet's (ordinal names that survive restarts) with a headless Service, and pass
-     * their pod name (downward API) as group.instance.id: static membership, so that a restarted pod rejoins with
-     * its partitions at once.
+     * their pod name (downward API) as their identity: a worker as --instance-id (its transactional id and
+     * group.instance.id), the topology as group.instance.id. Static membership: a restarted pod rejoins with its
+     * partitions at once.
      */
     private static void checkStableIdentity(List<JsonNode> objects, String role) {
         JsonNode set = workload(objects, role);
@@ -239,9 +240,15 @@ class HelmChartTest {
         JsonNode podName = envVar(c, "POD_NAME");
         assertThat(podName.path("valueFrom").path("fieldRef").path("fieldPath").asText()).as(role)
                 .isEqualTo("metadata.name");
-        assertThat(env(c, "LLAVA_KAFKA_GROUP_INSTANCE_ID")).as(role).isEqualTo("$(POD_NAME)");
-        // Kubernetes expands $(POD_NAME) only from variables defined earlier in the list
-        assertThat(envIndex(c, "POD_NAME")).as(role).isLessThan(envIndex(c, "LLAVA_KAFKA_GROUP_INSTANCE_ID"));
+        if (role.equals("topology")) {
+            assertThat(env(c, "LLAVA_KAFKA_GROUP_INSTANCE_ID")).as(role).isEqualTo("$(POD_NAME)");
+            // Kubernetes expands $(POD_NAME) only from variables defined earlier in the list
+            assertThat(envIndex(c, "POD_NAME")).as(role).isLessThan(envIndex(c, "LLAVA_KAFKA_GROUP_INSTANCE_ID"));
+        } else {
+            assertThat(args(c)).as(role).containsSequence("--instance-id", "$(POD_NAME)");
+            assertThat(envIndex(c, "LLAVA_KAFKA_GROUP_INSTANCE_ID")).as("%s derives it from --instance-id", role)
+                    .isEqualTo(-1);
+        }
     }
 
     // --- rendering and parsing
