@@ -151,9 +151,17 @@ public final class ChaosRun {
         int[] parts = ChaosPlan.sizes(posts, order.size());
         List<KillRecord> outageKills = new ArrayList<>();
         for (int i = 0; i < order.size(); i++) {
-            feeder.sendAsync(parts[i]);
+            int[] left = {parts[i]};
             ManagedProcess p = order.get(i);
-            KillRecord r = new KillProbe(probe).kill(outageKills.size() + 1, p, o.killPatience());
+            KillRecord r = new KillProbe(probe).kill(outageKills.size() + 1, p, o.killPatience(), () -> {
+                if (left[0] > 0) {  // a trickle, one post at a time, so that the target is busy again and again
+                    feeder.sendAsync(1);
+                    left[0]--;
+                }
+            });
+            if (left[0] > 0) {
+                feeder.sendAsync(left[0]);
+            }
             p.start();
             outageKills.add(r);
             log.accept(String.format("  %s killed %s (read %d beyond committed, transaction %s) and restarted",

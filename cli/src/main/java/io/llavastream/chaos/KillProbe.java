@@ -24,6 +24,8 @@ import org.apache.kafka.common.TopicPartition;
  * exactly the state that was checked. When the check fails it thaws the process (SIGCONT) and watches again.
  */
 final class KillProbe {
+    /** How often a waiting kill hands its caller the chance to send more work, in ms. */
+    static final long FEED_MS = 300;
     private final GroupProbe probe;
     private final Map<String, List<TopicPartition>> partitions = new HashMap<>();
 
@@ -33,11 +35,26 @@ final class KillProbe {
 
     /** Waits up to {@code patience} for work in flight, kills {@code p} (anyway, at the end), returns the evidence. */
     KillRecord kill(int index, ManagedProcess p, Duration patience) throws InterruptedException {
+        return kill(index, p, patience, () -> { });
+    }
+
+    /**
+     * As {@link #kill(int, ManagedProcess, Duration)}, calling {@code whileWaiting} every {@value #FEED_MS} ms until
+     * the kill lands: a caller that trickles work in this way makes a busy window come back again and again, where
+     * one burst may be done before the probe sees it (a fast stage on a loaded machine).
+     */
+    KillRecord kill(int index, ManagedProcess p, Duration patience, Runnable whileWaiting)
+            throws InterruptedException {
         String group = Groups.of(p);
+        long nextFeed = 0;
         long deadline = System.nanoTime() + patience.toNanos();
         Set<TopicPartition> assigned = Set.of();
         long assignedAt = 0;
         while (System.nanoTime() < deadline) {
+            if (System.nanoTime() >= nextFeed) {
+                whileWaiting.run();
+                nextFeed = System.nanoTime() + FEED_MS * 1_000_000L;
+            }
             try {
                 if (assigned.isEmpty() || System.nanoTime() - assignedAt > 2_000_000_000L) {
                     assigned = probe.assignment(group, p.instanceId());
