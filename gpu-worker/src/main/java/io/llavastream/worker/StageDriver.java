@@ -223,6 +223,7 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
                 fresh.add(r);
             }
         }
+        stats.inFlight(ledger.size());  // now, not after the step: a crash during the step would redo these
         for (ConsumerRecord<byte[], byte[]> r : fresh) {
             admit(r);
         }

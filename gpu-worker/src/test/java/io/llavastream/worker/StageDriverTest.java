@@ -244,6 +244,20 @@ class StageDriverTest {
         assertThat(driver.stats().snapshot().inFlight()).isZero();
     }
 
+    /** A crash during a step would make the next owner redo these records: the status must show them then. */
+    @Test
+    void theInFlightCountIncludesRecordsJustReadWhileTheMachineWorksOnThem() {
+        TestRecords.SlowEchoMachine machine = new TestRecords.SlowEchoMachine(8);
+        List<Long> seenDuringSteps = new ArrayList<>();
+        machine.onStep = () -> seenDuringSteps.add(driver.stats().snapshot().inFlight());
+        start(machine);
+        add(P0, 0, "steps:2");
+        add(P0, 1, "steps:2");
+        add(P1, 0, "steps:2");
+        loop();
+        assertThat(seenDuringSteps).containsExactly(3L);
+    }
+
     @Test
     void aRevokedPartitionsUnfinishedWorkIsDroppedUnpublishedAndTheRestGoesOn() {
         TestRecords.SlowEchoMachine machine = new TestRecords.SlowEchoMachine(8);

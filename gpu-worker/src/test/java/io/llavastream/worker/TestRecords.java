@@ -125,6 +125,8 @@ public final class TestRecords {
         private final Set<String> thrownOnce = new HashSet<>();
         public int resets;
         public int steps;
+        /** Runs at the start of every step: what a test observes while the machine works. */
+        public Runnable onStep = () -> { };
 
         public SlowEchoMachine(int capacity) {
             this.capacity = capacity;
@@ -166,6 +168,7 @@ public final class TestRecords {
         @Override
         public List<Finished> step() {
             steps++;
+            onStep.run();
             List<Finished> out = new ArrayList<>();
             for (Object tag : List.copyOf(running.keySet())) {
                 ImageTask t = running.get(tag);
