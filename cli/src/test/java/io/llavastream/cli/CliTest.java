@@ -71,6 +71,16 @@ class CliTest {
     }
 
     @Test
+    void captionRefusesAQuestionOverTheCapWithItsReason() throws Exception {
+        Path good = Files.write(dir.resolve("q.png"), SceneRenderer.png(new SceneGenerator(3).scene(1)));
+        Run r = run("caption", "--json", "--prompt", "why".repeat(700), good.toString());
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.lines()).hasSize(1);
+        assertThat(r.lines().get(0).get("error").asText()).isEqualTo("QUESTION_TOO_LONG");
+        assertThat(r.lines().get(0).get("message").asText()).contains("2100 chars").contains("max.question.chars");
+    }
+
+    @Test
     void evalJsonReportsTheThreeScores() throws Exception {
         Run r = run("eval", "--count", "5", "--seed", "123", "--json");
         assertThat(r.exit()).isZero();

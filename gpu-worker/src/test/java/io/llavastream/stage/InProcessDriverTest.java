@@ -145,7 +145,6 @@ class InProcessDriverTest {
 
     @Test
     void aDuplicatePostIdIsAnsweredAgainNotMerged() {
-        Collected c = new Collected();
         List<String> seen = Collections.synchronizedList(new ArrayList<>());
         try (InProcessDriver d = new InProcessDriver(model, PostChecks.defaults(), 4, new VisionCache(), o -> {
             if (o.value() instanceof Answer a) {
@@ -159,6 +158,5 @@ class InProcessDriverTest {
             assertThat(d.stats().cacheMisses()).isEqualTo(1);
         }
         assertThat(seen).containsExactly("dup/0", "dup/0");
-        assertThat(c.answers).isEmpty();
     }
 }
