@@ -24,9 +24,12 @@ import java.util.Map;
 /**
  * The decode stage as a continuous batcher: a request joins the running batch at the next step, every step
  * decodes one token for every running request, and a finished one leaves with its {@link Answer} (greedy, up to
- * {@code maxNewTokens} tokens). A request whose inputs_embeds are not [T, D] for its T input ids, whose bytes do
- * not fill that shape, or whose prompt leaves no room in the context, fails at {@link #submit} with an ERROR
- * answer; it comes back from the next step.
+ * {@code maxNewTokens} tokens). The prompt [T, D] is built here: the request's T input ids embedded with this
+ * stage's token table, and its image features Hv [N, D] written in at its N image positions (a record from before
+ * image_features existed carries the whole [T, D] as inputs_embeds instead, and is decoded as it is). A request with
+ * ids outside the vocabulary, positions outside the prompt or out of order, Hv that is not [N, D], a tensor whose
+ * bytes or dtype are bad, or a prompt that leaves no room in the context, fails at {@link #submit} with an ERROR
+ * answer (BAD_DECODE_REQUEST, or BAD_TENSOR for the bytes); it comes back from the next step.
  *
  * <p>Reads {@link Topics#DECODE_REQUESTS}; writes {@link Topics#ANSWERS}.
  */
@@ -38,6 +41,7 @@ public final class DecodeMachine implements StageMachine<DecodeRequest> {
     private final ErrorAnswers errors;
     private final int hiddenSize;
     private final int context;
+    private final int vocab;
     /** The requests in the batcher, by tag. */
     private final Map<Object, DecodeRequest> running = new HashMap<>();
     /** Requests refused at submit, returned by the next step. */
@@ -61,6 +65,7 @@ public final class DecodeMachine implements StageMachine<DecodeRequest> {
         this.errors = new ErrorAnswers(parts.modelId(), clock);
         this.hiddenSize = parts.decoder().config().hiddenSize();
         this.context = parts.decoder().config().maxPositionEmbeddings();
+        this.vocab = parts.decoder().config().vocabSize();
         this.batcher = parts.batcher(maxBatch);
     }
 
@@ -94,7 +99,7 @@ public final class DecodeMachine implements StageMachine<DecodeRequest> {
     public void submit(Object tag, DecodeRequest r) {
         float[] embeds;
         try {
-            embeds = embeds(r);
+            embeds = prompt(r);
         } catch (BadRequestException e) {
             refused.add(new Finished(tag, failed(r, e.reason, e.getMessage())));
             return;
@@ -148,7 +153,89 @@ public final class DecodeMachine implements StageMachine<DecodeRequest> {
         batcher.close();
     }
 
-    /** The request's inputs_embeds [T, D], after checking its shape, its bytes and the room left to generate. */
+    /**
+     * The request's prompt embeddings [T, D]: its input ids embedded with this stage's table and its Hv rows written
+     * in at its image positions, straight from the record's bytes; or, in a record written before image_features
+     * existed, its inputs_embeds. Everything is checked first, and a failure names the bad value.
+     */
+    private float[] prompt(DecodeRequest r) {
+        long[] ids = ids(r);
+        if (r.getInputsEmbeds() != null) {
+            if (r.getImageFeatures() != null || !r.getImagePositions().isEmpty()) {
+                throw bad("carries both inputs_embeds and image_features/image_positions; expected one or the "
+                        + "other");
+            }
+            return embeds(r);
+        }
+        if (r.getImageFeatures() == null) {
+            throw bad("has neither image_features nor inputs_embeds");
+        }
+        int[] positions = positions(r, ids.length);
+        int rows = imageFeatureRows(r, positions.length);
+        float[] prompt = parts.embedder().embed(ids);
+        for (int i = 0; i < rows; i++) {
+            TensorCodec.read(r.getImageFeatures(), i * hiddenSize, hiddenSize, prompt, positions[i] * hiddenSize);
+        }
+        return prompt;
+    }
+
+    /** input_ids, after checking there is at least one, that they leave room to generate and fit the vocabulary. */
+    private long[] ids(DecodeRequest r) {
+        List<Long> list = r.getInputIds();
+        int t = list.size();
+        if (t == 0) {
+            throw bad("has no input ids; expected at least one");
+        }
+        if (t >= context) {
+            throw bad("prompt of " + t + " tokens leaves no room in the context of " + context);
+        }
+        long[] ids = new long[t];
+        for (int i = 0; i < t; i++) {
+            long id = list.get(i);
+            if (id < 0 || id >= vocab) {
+                throw bad("input_ids[" + i + "] = " + id + " is outside the vocabulary [0, " + vocab + ")");
+            }
+            ids[i] = id;
+        }
+        return ids;
+    }
+
+    /** image_positions, after checking each lies in [0, T) and follows the one before (strictly increasing). */
+    private static int[] positions(DecodeRequest r, int t) {
+        List<Integer> list = r.getImagePositions();
+        int[] out = new int[list.size()];
+        for (int i = 0; i < out.length; i++) {
+            int p = list.get(i);
+            if (p < 0 || p >= t) {
+                throw bad("image_positions[" + i + "] = " + p + " is outside the prompt's " + t + " tokens [0, " + t
+                        + ")");
+            }
+            if (i > 0 && p <= out[i - 1]) {
+                throw bad("image_positions[" + i + "] = " + p + " does not follow image_positions[" + (i - 1)
+                        + "] = " + out[i - 1] + "; expected strictly increasing positions");
+            }
+            out[i] = p;
+        }
+        return out;
+    }
+
+    /** The rows of image_features, after checking its shape is [N, D] for the N positions and its bytes and dtype. */
+    private int imageFeatureRows(DecodeRequest r, int n) {
+        int[] shape;
+        try {
+            shape = TensorCodec.shape(r.getImageFeatures());
+            TensorCodec.elements(r.getImageFeatures());
+        } catch (RuntimeException e) {  // whatever TensorCodec refuses is a bad tensor, not a model failure
+            throw new BadRequestException(DeadLetterReason.BAD_TENSOR, "image_features: " + e.getMessage());
+        }
+        if (shape.length != 2 || shape[0] != n || shape[1] != hiddenSize || n == 0) {
+            throw bad("image_features has shape " + Arrays.toString(shape) + ", expected [" + n + ", " + hiddenSize
+                    + "] for " + n + " image positions (at least one)");
+        }
+        return n;
+    }
+
+    /** A record's inputs_embeds [T, D] (written before image_features existed), after checking shape and bytes. */
     private float[] embeds(DecodeRequest r) {
         int[] shape;
         try {
@@ -157,20 +244,19 @@ public final class DecodeMachine implements StageMachine<DecodeRequest> {
             throw new BadRequestException(DeadLetterReason.BAD_TENSOR, "inputs_embeds: " + e.getMessage());
         }
         int t = r.getInputIds().size();
-        if (shape.length != 2 || shape[0] != t || shape[1] != hiddenSize || t == 0) {
-            throw new BadRequestException(DeadLetterReason.BAD_DECODE_REQUEST, "inputs_embeds has shape "
-                    + Arrays.toString(shape) + ", expected [" + t + ", " + hiddenSize + "] for " + t
-                    + " input ids (at least one)");
-        }
-        if (t >= context) {
-            throw new BadRequestException(DeadLetterReason.BAD_DECODE_REQUEST, "prompt of " + t
-                    + " tokens leaves no room in the context of " + context);
+        if (shape.length != 2 || shape[0] != t || shape[1] != hiddenSize) {
+            throw bad("inputs_embeds has shape " + Arrays.toString(shape) + ", expected [" + t + ", " + hiddenSize
+                    + "] for " + t + " input ids");
         }
         try {
             return TensorCodec.floats(r.getInputsEmbeds());
         } catch (RuntimeException e) {  // whatever TensorCodec refuses is a bad tensor, not a model failure
             throw new BadRequestException(DeadLetterReason.BAD_TENSOR, "inputs_embeds: " + e.getMessage());
         }
+    }
+
+    private static BadRequestException bad(String message) {
+        return new BadRequestException(DeadLetterReason.BAD_DECODE_REQUEST, message);
     }
 
     private Output<Answer> answer(DecodeRequest r, Generation g) {

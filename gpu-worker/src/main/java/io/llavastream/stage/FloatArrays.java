@@ -1,9 +1,8 @@
 package io.llavastream.stage;
 
-import java.util.Arrays;
 import java.util.List;
 
-/** Stacking per-image arrays into one batch array ([N, ...] row-major) and slicing it back. */
+/** Stacking per-image arrays into one batch array ([N, ...] row-major). */
 final class FloatArrays {
     private FloatArrays() {
     }
@@ -16,11 +15,5 @@ final class FloatArrays {
             o += p.length;
         }
         return out;
-    }
-
-    /** Item {@code i} of a batch of {@code n} equal-sized items. */
-    static float[] slice(float[] batch, int n, int i) {
-        int size = batch.length / n;
-        return Arrays.copyOfRange(batch, i * size, (i + 1) * size);
     }
 }

@@ -5,12 +5,14 @@ import io.llavastream.model.decode.SamplingParams;
 import io.llavastream.rules.CacheKey;
 import io.llavastream.rules.ImageTasks;
 import io.llavastream.rules.PostChecks;
+import io.llavastream.schemas.DType;
 import io.llavastream.schemas.DecodeRequest;
 import io.llavastream.schemas.ImageTask;
 import io.llavastream.schemas.MergeRequest;
 import io.llavastream.schemas.Post;
 import io.llavastream.schemas.TaskRef;
 import io.llavastream.schemas.VisionFeatures;
+import io.llavastream.tensor.WireDtype;
 import io.llavastream.topics.Topics;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -24,7 +26,8 @@ import java.util.Map;
  * ImageTasks}, {@link CacheKey}) and runs the same stage machines as the workers, each wrapped in an {@link
  * IsolatingMachine}: vision for cache misses, merge, then decode with continuous batching. Replay, {@code caption},
  * {@code eval} and the in-process side of {@code bench pipeline} all run on it, so they answer exactly as the
- * pipeline does.
+ * pipeline does: the stages hand each other the same records the workers publish, Zv and Hv rounded to the same
+ * {@link WireDtype} by the same codec.
  *
  * <p>A second image with the same cache key while the first is still in the vision stage waits for its features
  * instead of being encoded twice (vLLM's encoder cache does the same). Not thread-safe.
@@ -74,9 +77,20 @@ public final class InProcessDriver implements AutoCloseable {
 
     /**
      * A driver over {@code model}'s parts (the caller keeps and closes the model), batches of up to {@code maxBatch}
-     * images and as many sequences decoding at once, sampling with {@code sampling}.
+     * images and as many sequences decoding at once, sampling with {@code sampling}, and the stages' tensors in the
+     * default {@link WireDtype}.
      */
     public InProcessDriver(LlavaModel model, PostChecks checks, int maxBatch, SamplingParams sampling,
+                           VisionCache cache, Clock clock, Sink sink) {
+        this(model, checks, maxBatch, sampling, WireDtype.defaultDtype(), cache, clock, sink);
+    }
+
+    /**
+     * As above, with the vision and merge stages writing Zv and Hv as {@code wire} (the {@link WireDtype} setting):
+     * the records between the stages are the ones the Kafka workers publish with the same setting, encoded and
+     * decoded by the same code, so the answers are the same tokens.
+     */
+    public InProcessDriver(LlavaModel model, PostChecks checks, int maxBatch, SamplingParams sampling, DType wire,
                            VisionCache cache, Clock clock, Sink sink) {
         this.checks = checks;
         this.visionModelId = model.visionModelId();
@@ -84,14 +98,20 @@ public final class InProcessDriver implements AutoCloseable {
         this.sink = sink;
         this.clock = clock;
         this.errors = new ErrorAnswers(model.modelId(), clock);
-        this.vision = new IsolatingMachine<>(new VisionMachine(model.visionParts(), maxBatch, clock));
-        this.merge = new IsolatingMachine<>(new MergeMachine(model.mergeParts(), maxBatch, clock));
+        this.vision = new IsolatingMachine<>(new VisionMachine(model.visionParts(), maxBatch, wire, clock));
+        this.merge = new IsolatingMachine<>(new MergeMachine(model.mergeParts(), maxBatch, wire, clock));
         this.decode = new IsolatingMachine<>(new DecodeMachine(model.decodeParts(), maxBatch, sampling, clock));
     }
 
     /** The pipeline's greedy decoding of up to {@link StageMachines#MAX_NEW_TOKENS} tokens. */
     public InProcessDriver(LlavaModel model, PostChecks checks, int maxBatch, VisionCache cache, Sink sink) {
-        this(model, checks, maxBatch, SamplingParams.greedy(StageMachines.MAX_NEW_TOKENS), cache,
+        this(model, checks, maxBatch, WireDtype.defaultDtype(), cache, sink);
+    }
+
+    /** The pipeline's greedy decoding, with Zv and Hv as {@code wire}. */
+    public InProcessDriver(LlavaModel model, PostChecks checks, int maxBatch, DType wire, VisionCache cache,
+                           Sink sink) {
+        this(model, checks, maxBatch, SamplingParams.greedy(StageMachines.MAX_NEW_TOKENS), wire, cache,
                 Clock.systemUTC(), sink);
     }
 

@@ -7,11 +7,13 @@ import io.llavastream.rules.CacheKey;
 import io.llavastream.rules.DeadLetterReason;
 import io.llavastream.rules.ImageTasks;
 import io.llavastream.rules.StageName;
+import io.llavastream.schemas.DType;
 import io.llavastream.schemas.ImageEmbedding;
 import io.llavastream.schemas.ImageTask;
 import io.llavastream.schemas.MergeRequest;
 import io.llavastream.schemas.TaskRef;
 import io.llavastream.tensor.TensorCodec;
+import io.llavastream.tensor.WireDtype;
 import io.llavastream.topics.Topic;
 import io.llavastream.topics.Topics;
 import java.nio.ByteBuffer;
@@ -21,9 +23,10 @@ import java.util.List;
 
 /**
  * The vision stage: decodes and preprocesses each image, runs the CLIP vision tower once over the batch's good
- * images, and per image publishes its patch features Zv [P,Dv] and L2-normalised CLIP embedding [E] to the vision
- * cache and the embedding topic (both keyed by {@link CacheKey}) and a merge request (keyed by task id). An image
- * that cannot be decoded, or whose bytes do not hash to the task's SHA-256, fails alone, with an ERROR answer so
+ * images, and per image publishes its patch features Zv [P,Dv] (in the {@link WireDtype}, FP16 by default) and
+ * L2-normalised CLIP embedding [E] (always FP32: it is small, and search ranks by it) to the vision cache and the
+ * embedding topic (both keyed by {@link CacheKey}) and a merge request (keyed by task id). An image that cannot be
+ * decoded, or whose bytes do not hash to the task's SHA-256, fails alone, with an ERROR answer so
  * its post still completes.
  *
  * <p>Reads {@link Topics#VISION_REQUESTS}; writes {@link Topics#VISION_FEATURES}, {@link Topics#IMAGE_EMBEDDINGS},
@@ -33,13 +36,23 @@ public final class VisionMachine extends BatchMachine<ImageTask> {
     private final VisionParts parts;
     private final String visionModelId;
     private final ErrorAnswers errors;
+    private final DType wire;
 
-    /** A machine over {@code parts} (which the caller keeps and closes) taking batches of up to {@code maxBatch}. */
+    /** A machine writing Zv in the default {@link WireDtype}. */
     public VisionMachine(VisionParts parts, int maxBatch, Clock clock) {
+        this(parts, maxBatch, WireDtype.defaultDtype(), clock);
+    }
+
+    /**
+     * A machine over {@code parts} (which the caller keeps and closes) taking batches of up to {@code maxBatch} and
+     * writing Zv as {@code wire} (the {@link WireDtype} setting).
+     */
+    public VisionMachine(VisionParts parts, int maxBatch, DType wire, Clock clock) {
         super(maxBatch);
         this.parts = parts;
         this.visionModelId = parts.visionModelId();
         this.errors = new ErrorAnswers(parts.modelId(), clock);
+        this.wire = wire;
     }
 
     @Override
@@ -104,8 +117,8 @@ public final class VisionMachine extends BatchMachine<ImageTask> {
         io.llavastream.schemas.VisionFeatures f = io.llavastream.schemas.VisionFeatures.newBuilder()
                 .setImageSha256(task.getImageSha256())
                 .setVisionModelId(visionModelId)
-                .setPatchFeatures(TensorCodec.fp32(zv.patchFeatures(i), zv.patches(), zv.featureDim()))
-                .setImageEmbedding(TensorCodec.fp32(zv.normalizedEmbedding(i), zv.embedDim()))
+                .setPatchFeatures(TensorCodec.encode(wire, zv.patchFeatures(i), zv.patches(), zv.featureDim()))
+                .setImageEmbedding(TensorCodec.fp32(zv.normalizedEmbedding(i), zv.embedDim()))  // 3 KB: search stays exact
                 .setVisionMs(visionMs)
                 .build();
         ImageEmbedding e = ImageEmbedding.newBuilder()

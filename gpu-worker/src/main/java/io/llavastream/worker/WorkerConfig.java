@@ -5,6 +5,8 @@ import io.llavastream.model.EngineOptions;
 import io.llavastream.model.TensorRtOptions;
 import io.llavastream.model.TensorRtProfile;
 import io.llavastream.rules.StageName;
+import io.llavastream.schemas.DType;
+import io.llavastream.tensor.WireDtype;
 import io.llavastream.topics.Topics;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -50,7 +52,10 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String ENGINE_TENSORRT_CACHE_DIR = "engine.tensorrt.cache.dir";
     public static final String ENGINE_TENSORRT_PROFILES = "engine.tensorrt.profiles";
 
-    public static final ConfigDef DEFINITION = new ConfigDef()
+    public static final String TENSOR_DTYPE = WireDtype.CONFIG;
+
+    /** The worker's settings; {@value #TENSOR_DTYPE} comes from {@link WireDtype#DEFINITION}, shared with the in-process commands. */
+    public static final ConfigDef DEFINITION = new ConfigDef(WireDtype.DEFINITION)
             .define(STAGE, Type.STRING, ConfigDef.NO_DEFAULT_VALUE,
                     ValidString.in(StageName.workerIds().toArray(String[]::new)),
                     Importance.HIGH, "Which stage this process runs.")
@@ -180,6 +185,11 @@ public final class WorkerConfig extends AbstractConfig {
                 .withProfiles(getString(ENGINE_TENSORRT_PROFILES));
         return base.withEngine(engine()).withDeviceId(getInt(ENGINE_DEVICE_ID))
                 .withFallbackToCpu("cpu".equalsIgnoreCase(getString(ENGINE_FALLBACK))).withTensorRt(trt);
+    }
+
+    /** The dtype of the tensors this worker writes (vision: Zv; merge: Hv): {@value #TENSOR_DTYPE}. */
+    public DType tensorDtype() {
+        return WireDtype.parse(getString(TENSOR_DTYPE));
     }
 
     public String schemaRegistryUrl() {

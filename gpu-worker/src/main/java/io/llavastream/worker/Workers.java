@@ -41,11 +41,11 @@ public final class Workers {
         return switch (config.stageName()) {
             case VISION -> {
                 VisionParts p = VisionParts.load(modelDir, options);
-                yield driver(new VisionMachine(p, batch, clock), p, config, registry);
+                yield driver(new VisionMachine(p, batch, config.tensorDtype(), clock), p, config, registry);
             }
             case MERGE -> {
                 MergeParts p = MergeParts.load(modelDir, options);
-                yield driver(new MergeMachine(p, batch, clock), p, config, registry);
+                yield driver(new MergeMachine(p, batch, config.tensorDtype(), clock), p, config, registry);
             }
             case DECODE -> {
                 DecodeParts p = DecodeParts.load(modelDir, options);

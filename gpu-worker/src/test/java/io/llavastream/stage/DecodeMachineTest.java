@@ -10,9 +10,11 @@ import io.llavastream.model.decode.Generation;
 import io.llavastream.model.decode.SamplingParams;
 import io.llavastream.rules.DeadLetterReason;
 import io.llavastream.schemas.Answer;
+import io.llavastream.schemas.DType;
 import io.llavastream.schemas.DecodeRequest;
 import io.llavastream.schemas.FinishReason;
 import io.llavastream.schemas.MergeRequest;
+import io.llavastream.schemas.Tensor;
 import io.llavastream.scenes.PromptTemplate;
 import io.llavastream.tensor.TensorCodec;
 import io.llavastream.topics.Topics;
@@ -91,11 +93,33 @@ class DecodeMachineTest {
         }
     }
 
+    /** The request as a merge worker wrote it before image_features existed: the whole prompt, FP32. */
+    static DecodeRequest legacy(DecodeRequest r) {
+        float[] prompt = MergeMachineTest.prompt(model, r);
+        return DecodeRequest.newBuilder(r).setImageFeatures(null).setImagePositions(List.of())
+                .setInputsEmbeds(TensorCodec.fp32(prompt, r.getInputIds().size(), prompt.length
+                        / r.getInputIds().size())).build();
+    }
+
     @Test
-    void aRequestOfTheWrongShapeOrBytesFailsAtSubmitWithAnErrorAnswer() {
-        DecodeRequest wrongShape = DecodeRequest.newBuilder(requests.get(0))
+    void aRecordWithTheWholePromptFromBeforeImageFeaturesIsStillDecodedToTheSameTokens() {
+        Map<Object, Answer> answers = new HashMap<>();
+        try (DecodeMachine m = machine(2)) {
+            m.submit("new", requests.get(1));
+            m.submit("old", legacy(requests.get(1)));
+            while (m.inFlight() > 0) {
+                m.step().forEach(f -> answers.put(f.tag(), (Answer) f.result().outputs().get(0).value()));
+            }
+        }
+        assertThat(answers.get("old").getFinishReason()).isNotEqualTo(FinishReason.ERROR);
+        assertThat(answers.get("old").getTokenIds()).isEqualTo(answers.get("new").getTokenIds());
+    }
+
+    @Test
+    void anOldRecordWhoseInputsEmbedsHaveTheWrongShapeOrBytesFailsAtSubmitWithAnErrorAnswer() {
+        DecodeRequest wrongShape = DecodeRequest.newBuilder(legacy(requests.get(0)))
                 .setInputsEmbeds(TensorCodec.fp32(new float[6], 2, 3)).build();
-        DecodeRequest shortBytes = DecodeRequest.newBuilder(requests.get(1)).build();
+        DecodeRequest shortBytes = legacy(requests.get(1));
         shortBytes.getInputsEmbeds().setData(ByteBuffer.allocate(8));
         try (DecodeMachine m = machine(2)) {
             m.submit("shape", wrongShape);
@@ -113,6 +137,115 @@ class DecodeMachineTest {
             assertThat(error.getTask()).isEqualTo(wrongShape.getTask());
             assertThat(m.inFlight()).isZero();
         }
+    }
+
+    /** Submits {@code bad} alone and returns its failure, after checking it came with an ERROR answer. */
+    private static StageResult.Failure refused(DecodeRequest bad, DeadLetterReason reason) {
+        try (DecodeMachine m = machine(2)) {
+            m.submit("bad", bad);
+            List<Finished> done = m.step();
+            assertThat(done).extracting(Finished::tag).containsExactly("bad");
+            StageResult.Failure failure = done.get(0).result().failure().orElseThrow();
+            assertThat(failure.reason()).isEqualTo(reason);
+            Answer error = (Answer) done.get(0).result().outputs().get(0).value();
+            assertThat(error.getFinishReason()).isEqualTo(FinishReason.ERROR);
+            assertThat(error.getError()).startsWith(reason.name() + ": ");
+            assertThat(error.getTask()).isEqualTo(bad.getTask());
+            assertThat(m.inFlight()).isZero();
+            return failure;
+        }
+    }
+
+    private static DecodeRequest.Builder good() {
+        return DecodeRequest.newBuilder(requests.get(0));
+    }
+
+    private static List<Long> ids(java.util.function.UnaryOperator<List<Long>> change) {
+        return change.apply(new ArrayList<>(requests.get(0).getInputIds()));
+    }
+
+    private static List<Integer> positions(java.util.function.UnaryOperator<List<Integer>> change) {
+        return change.apply(new ArrayList<>(requests.get(0).getImagePositions()));
+    }
+
+    @Test
+    void aRequestWithBothTheWholePromptAndImageFeaturesIsRefused() {
+        DecodeRequest both = good().setInputsEmbeds(legacy(requests.get(0)).getInputsEmbeds()).build();
+        assertThat(refused(both, DeadLetterReason.BAD_DECODE_REQUEST).message())
+                .contains("carries both inputs_embeds and image_features");
+    }
+
+    @Test
+    void aRequestWithNeitherImageFeaturesNorInputsEmbedsIsRefused() {
+        assertThat(refused(good().setImageFeatures(null).build(), DeadLetterReason.BAD_DECODE_REQUEST).message())
+                .contains("has neither image_features nor inputs_embeds");
+    }
+
+    @Test
+    void anIdOutsideTheVocabularyIsRefusedNamingItsIndexAndValue() {
+        int vocab = model.directory().config().text().vocabSize();
+        assertThat(refused(good().setInputIds(ids(l -> { l.set(3, (long) vocab); return l; })).build(),
+                DeadLetterReason.BAD_DECODE_REQUEST).message())
+                .contains("input_ids[3] = " + vocab + " is outside the vocabulary [0, " + vocab + ")");
+        assertThat(refused(good().setInputIds(ids(l -> { l.set(0, -7L); return l; })).build(),
+                DeadLetterReason.BAD_DECODE_REQUEST).message()).contains("input_ids[0] = -7 is outside");
+    }
+
+    @Test
+    void anEmptyOrTooLongPromptIsRefused() {
+        assertThat(refused(good().setInputIds(List.of()).setImagePositions(List.of()).build(),
+                DeadLetterReason.BAD_DECODE_REQUEST).message()).contains("has no input ids");
+        int context = model.directory().config().text().maxPositionEmbeddings();
+        assertThat(refused(good().setInputIds(java.util.Collections.nCopies(context, 5L)).build(),
+                DeadLetterReason.BAD_DECODE_REQUEST).message())
+                .contains("prompt of " + context + " tokens leaves no room in the context of " + context);
+    }
+
+    @Test
+    void anImagePositionOutsideThePromptIsRefusedNamingIt() {
+        int t = requests.get(0).getInputIds().size();
+        List<Integer> past = positions(l -> { l.set(l.size() - 1, t); return l; });
+        assertThat(refused(good().setImagePositions(past).build(), DeadLetterReason.BAD_DECODE_REQUEST).message())
+                .contains("image_positions[" + (past.size() - 1) + "] = " + t + " is outside the prompt's " + t
+                        + " tokens");
+        List<Integer> negative = positions(l -> { l.set(0, -1); return l; });
+        assertThat(refused(good().setImagePositions(negative).build(), DeadLetterReason.BAD_DECODE_REQUEST)
+                .message()).contains("image_positions[0] = -1 is outside");
+    }
+
+    @Test
+    void imagePositionsOutOfOrderOrRepeatedAreRefused() {
+        List<Integer> repeated = positions(l -> { l.set(2, l.get(1)); return l; });
+        int p = repeated.get(1);
+        assertThat(refused(good().setImagePositions(repeated).build(), DeadLetterReason.BAD_DECODE_REQUEST)
+                .message()).contains("image_positions[2] = " + p + " does not follow image_positions[1] = " + p);
+    }
+
+    @Test
+    void imageFeaturesWhoseRowsDisagreeWithThePositionsOrWidthAreRefused() {
+        List<Integer> fewer = positions(l -> l.subList(0, l.size() - 1));
+        int n = fewer.size() + 1;
+        int d = model.directory().config().text().hiddenSize();
+        assertThat(refused(good().setImagePositions(fewer).build(), DeadLetterReason.BAD_DECODE_REQUEST).message())
+                .contains("image_features has shape [" + n + ", " + d + "], expected [" + (n - 1) + ", " + d
+                        + "] for " + (n - 1) + " image positions");
+        DecodeRequest wide = good().setImageFeatures(TensorCodec.fp16(new float[n * (d + 1)], n, d + 1)).build();
+        assertThat(refused(wide, DeadLetterReason.BAD_DECODE_REQUEST).message())
+                .contains("image_features has shape [" + n + ", " + (d + 1) + "], expected [" + n + ", " + d + "]");
+    }
+
+    @Test
+    void imageFeaturesWithBadBytesOrNoDtypeAreABadTensor() {
+        DecodeRequest shortBytes = good().build();
+        shortBytes.setImageFeatures(new Tensor(DType.FP16, shortBytes.getImageFeatures().getShape(),
+                ByteBuffer.allocate(10)));
+        assertThat(refused(shortBytes, DeadLetterReason.BAD_TENSOR).message())
+                .startsWith("image_features: tensor FP16[").contains("has 10");
+        DecodeRequest noDtype = good().build();
+        noDtype.setImageFeatures(new Tensor(null, noDtype.getImageFeatures().getShape(),
+                noDtype.getImageFeatures().getData()));
+        assertThat(refused(noDtype, DeadLetterReason.BAD_TENSOR).message())
+                .contains("image_features: tensor has no dtype; expected one of [FP32, FP16, BF16]");
     }
 
     @Test
@@ -137,7 +270,7 @@ class DecodeMachineTest {
     /** The answer has the tokens the generator gives alone, or differs only after a near tie (gap under 1e-4). */
     static void assertDecodesAsAlone(int i, Answer a) {
         DecodeRequest r = requests.get(i);
-        Generation alone = model.generator().generate(TensorCodec.floats(r.getInputsEmbeds()),
+        Generation alone = model.generator().generate(MergeMachineTest.prompt(model, r),
                 r.getInputIds().size(), SamplingParams.greedy(NEW_TOKENS));
         List<Long> expected = java.util.Arrays.stream(alone.tokenIds()).boxed().toList();
         if (!a.getTokenIds().equals(expected)) {

@@ -10,9 +10,12 @@ import io.llavastream.model.MergeParts;
 import io.llavastream.model.ModelDirectory;
 import io.llavastream.rules.DeadLetterReason;
 import io.llavastream.schemas.ImageTask;
+import io.llavastream.schemas.DType;
 import io.llavastream.schemas.DecodeRequest;
 import io.llavastream.schemas.MergeRequest;
 import io.llavastream.scenes.PromptTemplate;
+import io.llavastream.schemas.Tensor;
+import io.llavastream.tensor.WireDtype;
 import io.llavastream.topics.Topics;
 import io.llavastream.worker.TestRecords;
 import java.time.Clock;
@@ -52,22 +55,40 @@ class MergeMachineTest {
 
     /** Merge requests made by a vision machine over {@code model}, one per scene, with the given prompts. */
     static List<MergeRequest> requests(LlavaModel model, String... prompts) {
+        return requests(model, WireDtype.defaultDtype(), prompts);
+    }
+
+    /** As {@link #requests(LlavaModel, String...)}, with Zv written as {@code wire}. */
+    static List<MergeRequest> requests(LlavaModel model, DType wire, String... prompts) {
         List<ImageTask> tasks = new ArrayList<>();
         for (int i = 0; i < prompts.length; i++) {
             ImageTask t = TestRecords.imageTask("m", i, prompts.length, VisionMachineTest.scene(20 + i));
             t.getTask().setPrompt(prompts[i]);
             tasks.add(t);
         }
-        return new VisionMachine(model.visionParts(), 8, CLOCK).process(tasks).stream()
+        return new VisionMachine(model.visionParts(), 8, wire, CLOCK).process(tasks).stream()
                 .map(r -> (MergeRequest) r.outputs().get(2).value()).toList();
     }
 
-    @Test
-    void inputsEmbedsEqualTheInProcessMergeForTheSamePromptAndImage() {
-        String caption = PromptTemplate.captionPrompt();
-        List<MergeRequest> batch = requests(caption, QUESTION, caption);
-        List<StageResult> results = stage.process(batch);
+    /** The [T, D] prompt the decode stage builds from a request: its ids embedded, Hv written at its positions. */
+    static float[] prompt(LlavaModel model, DecodeRequest r) {
+        long[] ids = r.getInputIds().stream().mapToLong(Long::longValue).toArray();
+        float[] embeds = model.embedder().embed(ids);
+        float[] hv = TensorCodec.floats(r.getImageFeatures());
         int d = model.directory().config().text().hiddenSize();
+        for (int i = 0; i < r.getImagePositions().size(); i++) {
+            System.arraycopy(hv, i * d, embeds, r.getImagePositions().get(i) * d, d);
+        }
+        return embeds;
+    }
+
+    @Test
+    void idsHvAndPositionsRebuildTheInProcessMergeForTheSamePromptAndImage() {
+        String caption = PromptTemplate.captionPrompt();
+        List<MergeRequest> batch = requests(model, DType.FP32, caption, QUESTION, caption);
+        List<StageResult> results = new MergeMachine(parts, 8, DType.FP32, CLOCK).process(batch);
+        int d = model.directory().config().text().hiddenSize();
+        int p = model.directory().config().tokensPerImage();
         for (int i = 0; i < batch.size(); i++) {
             assertThat(results.get(i).isFailure()).isFalse();
             Output<?> out = results.get(i).outputs().get(0);
@@ -81,14 +102,37 @@ class MergeMachineTest {
             float[] expected = model.merge().scatter(ids, model.embedder().embed(ids), enc.perImage());
 
             assertThat(r.getInputIds()).containsExactlyElementsOf(java.util.Arrays.stream(ids).boxed().toList());
-            assertThat(TensorCodec.shape(r.getInputsEmbeds())).containsExactly(ids.length, d);
-            VisionMachineTest.assertClose(TensorCodec.floats(r.getInputsEmbeds()), expected, 1e-6);
+            assertThat(r.getInputsEmbeds()).as("the [T, D] prompt no longer crosses Kafka").isNull();
+            assertThat(r.getImageFeatures().getDtype()).isEqualTo(DType.FP32);
+            assertThat(TensorCodec.shape(r.getImageFeatures())).containsExactly(p, d);
+            assertThat(r.getImagePositions()).hasSize(p).allMatch(pos -> ids[pos] == model.directory().config()
+                    .imageTokenIndex());
+            VisionMachineTest.assertClose(prompt(model, r), expected, 1e-6);
             assertThat(r.getModelId()).isEqualTo(model.modelId());
             assertThat(r.getTask()).isEqualTo(batch.get(i).getTask());
             assertThat(r.getTimings().getVisionMs()).isEqualTo(batch.get(i).getFeatures().getVisionMs());
             assertThat(r.getTimings().getVisionCacheHit()).isFalse();
             assertThat(r.getTimings().getMergeMs()).isPositive();
         }
+    }
+
+    @Test
+    void hvIsWrittenInTheWireDtypeAsTheCodecRoundsTheSameProjection() {
+        MergeRequest in = requests(QUESTION).get(0);
+        assertThat(in.getFeatures().getPatchFeatures().getDtype()).as("Zv, by default").isEqualTo(DType.FP16);
+        DecodeRequest full = decodeRequest(new MergeMachine(parts, 8, DType.FP32, CLOCK), in);
+        float[] hv = TensorCodec.floats(full.getImageFeatures());
+        for (DType wire : List.of(DType.FP16, DType.BF16)) {
+            Tensor written = decodeRequest(new MergeMachine(parts, 8, wire, CLOCK), in).getImageFeatures();
+            assertThat(written.getDtype()).isEqualTo(wire);
+            assertThat(written.getData()).as("%s bytes", wire)
+                    .isEqualTo(TensorCodec.encode(wire, hv, TensorCodec.shape(full.getImageFeatures())).getData());
+        }
+        assertThat(decodeRequest(stage, in).getImageFeatures().getDtype()).as("the default").isEqualTo(DType.FP16);
+    }
+
+    private static DecodeRequest decodeRequest(MergeMachine m, MergeRequest in) {
+        return (DecodeRequest) m.process(List.of(in)).get(0).outputs().get(0).value();
     }
 
     @Test
@@ -124,14 +168,13 @@ class MergeMachineTest {
 
     @Test
     void fp16FeaturesAreAcceptedAndLandCloseToFp32() {
-        MergeRequest in = requests(QUESTION).get(0);
-        float[] expected = TensorCodec.floats(((DecodeRequest) stage.process(List.of(in)).get(0).outputs().get(0)
-                .value()).getInputsEmbeds());
+        MergeRequest in = requests(model, DType.FP32, QUESTION).get(0);
+        MergeMachine fp32 = new MergeMachine(parts, 8, DType.FP32, CLOCK);
+        float[] expected = TensorCodec.floats(decodeRequest(fp32, in).getImageFeatures());
         var f = in.getFeatures();
         f.setPatchFeatures(TensorCodec.fp16(TensorCodec.floats(f.getPatchFeatures()),
                 TensorCodec.shape(f.getPatchFeatures())));
-        float[] half = TensorCodec.floats(((DecodeRequest) stage.process(List.of(in)).get(0).outputs().get(0)
-                .value()).getInputsEmbeds());
+        float[] half = TensorCodec.floats(decodeRequest(fp32, in).getImageFeatures());
         VisionMachineTest.assertClose(half, expected, 0.05);
     }
 }

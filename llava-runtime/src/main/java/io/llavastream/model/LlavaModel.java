@@ -48,7 +48,7 @@ public final class LlavaModel implements AutoCloseable {
         this.generator = new Generator(decoder, embedder);
         this.textEncoder = new ClipTextEncoder(dir, tokenizer, options);
         this.visionParts = new VisionParts(dir, imageDecoder, imageProcessor, vision, false);
-        this.mergeParts = new MergeParts(dir, projector, tokenizer, embedder, merge, false);
+        this.mergeParts = new MergeParts(dir, projector, tokenizer, merge, false);
         this.decodeParts = new DecodeParts(dir, decoder, embedder, tokenizer, false);
     }
 

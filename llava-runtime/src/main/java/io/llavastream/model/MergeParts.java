@@ -1,7 +1,6 @@
 package io.llavastream.model;
 
 import io.llavastream.model.text.PromptTokenizer;
-import io.llavastream.model.text.TokenEmbedder;
 import io.llavastream.model.text.TokenMerge;
 import io.llavastream.model.vision.Projector;
 import java.nio.file.Path;
@@ -9,25 +8,23 @@ import java.util.List;
 
 /**
  * What the merge stage needs and nothing more: the projector (Zv [P,Dv] to Hv [P,D]), the language model's
- * tokenizer, its token embedder and the token merge. Loads {@code projector.onnx} and {@code embed_tokens.onnx}.
+ * tokenizer and the token merge (which expands {@code <image>} and says where Hv goes). Loads {@code projector.onnx};
+ * the token embeddings are the decode stage's (it scatters Hv into them).
  */
 public final class MergeParts implements AutoCloseable {
     /** The graphs these parts load, under {@code onnx/}. */
-    public static final List<String> GRAPHS = List.of("projector.onnx", "embed_tokens.onnx");
+    public static final List<String> GRAPHS = List.of("projector.onnx");
 
     private final ModelDirectory dir;
     private final Projector projector;
     private final PromptTokenizer tokenizer;
-    private final TokenEmbedder embedder;
     private final TokenMerge merge;
     private final boolean owner;
 
-    MergeParts(ModelDirectory dir, Projector projector, PromptTokenizer tokenizer, TokenEmbedder embedder,
-               TokenMerge merge, boolean owner) {
+    MergeParts(ModelDirectory dir, Projector projector, PromptTokenizer tokenizer, TokenMerge merge, boolean owner) {
         this.dir = dir;
         this.projector = projector;
         this.tokenizer = tokenizer;
-        this.embedder = embedder;
         this.merge = merge;
         this.owner = owner;
     }
@@ -42,7 +39,7 @@ public final class MergeParts implements AutoCloseable {
         PromptTokenizer tokenizer = null;
         try {
             tokenizer = new PromptTokenizer(dir);
-            return new MergeParts(dir, projector, tokenizer, new TokenEmbedder(dir, options), tokenMerge(dir), true);
+            return new MergeParts(dir, projector, tokenizer, tokenMerge(dir), true);
         } catch (RuntimeException e) {
             projector.close();
             if (tokenizer != null) {
@@ -65,10 +62,6 @@ public final class MergeParts implements AutoCloseable {
 
     public PromptTokenizer tokenizer() {
         return tokenizer;
-    }
-
-    public TokenEmbedder embedder() {
-        return embedder;
     }
 
     public TokenMerge merge() {
@@ -97,7 +90,6 @@ public final class MergeParts implements AutoCloseable {
     @Override
     public void close() {
         if (owner) {
-            embedder.close();
             tokenizer.close();
             projector.close();
         }

@@ -45,10 +45,15 @@ class StagePartsTest {
     }
 
     @Test
-    void mergePartsNeedOnlyTheProjectorAndTheEmbedder() throws IOException {
+    void mergePartsNeedOnlyTheProjector() throws IOException {
+        assertThat(MergeParts.GRAPHS).containsExactly("projector.onnx");
         try (MergeParts p = MergeParts.load(only(MergeParts.GRAPHS), EngineOptions.cpu())) {
             long[] ids = p.merge().expand(p.tokenizer().encode("USER: <image>\nhi ASSISTANT:"), 1);
-            assertThat(p.embedder().embed(ids)).hasSize(ids.length * p.config().text().hiddenSize());
+            int tokens = p.config().tokensPerImage();
+            assertThat(p.merge().imagePositions(ids)).hasSize(tokens);
+            int dv = p.config().vision().hiddenSize();
+            assertThat(p.projector().project(new float[tokens * dv], 1, tokens))
+                    .hasSize(tokens * p.config().text().hiddenSize());
         }
     }
 

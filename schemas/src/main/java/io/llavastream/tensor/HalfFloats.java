@@ -5,7 +5,18 @@ package io.llavastream.tensor;
  * numpy, PyTorch and {@code Float.floatToFloat16} (Java 20+) do. Java 17 has no such method, hence this class.
  */
 final class HalfFloats {
+    /** Every FP16 bit pattern's float, by pattern: decoding a tensor is then one load per element (256 KiB). */
+    static final float[] FP16_TABLE = fp16Table();
+
     private HalfFloats() {
+    }
+
+    private static float[] fp16Table() {
+        float[] t = new float[1 << 16];
+        for (int h = 0; h < t.length; h++) {
+            t[h] = fromFp16((short) h);
+        }
+        return t;
     }
 
     /** The FP16 nearest to {@code f}: overflow gives infinity, underflow a signed zero, NaN a quiet NaN. */

@@ -38,14 +38,27 @@ public final class TensorCodec {
             throw new IllegalArgumentException(values.length + " values do not fill shape " + List.of(box(shape))
                     + " (" + n + " elements)");
         }
-        ByteBuffer data = ByteBuffer.allocate(Math.multiplyExact(values.length, width(dtype)))
-                .order(ByteOrder.LITTLE_ENDIAN);
+        return encodeRange(dtype, values, 0, shape);
+    }
+
+    /**
+     * A tensor of {@code shape} from the product(shape) values of {@code values} that start at {@code offset}: one
+     * item of a batch array, encoded without slicing it out first.
+     */
+    public static Tensor encodeRange(DType dtype, float[] values, int offset, int... shape) {
+        long elements = elements(shape);
+        if (elements > values.length - (long) offset || offset < 0) {
+            throw new IllegalArgumentException("shape " + List.of(box(shape)) + " from offset " + offset
+                    + " runs past the " + values.length + " values");
+        }
+        int n = (int) elements;
+        ByteBuffer data = ByteBuffer.allocate(Math.multiplyExact(n, width(dtype))).order(ByteOrder.LITTLE_ENDIAN);
         if (dtype == DType.FP32) {
-            data.asFloatBuffer().put(values);
+            data.asFloatBuffer().put(values, offset, n);
         } else {
             ShortBuffer s = data.asShortBuffer();
-            for (float v : values) {
-                s.put(dtype == DType.FP16 ? HalfFloats.toFp16(v) : HalfFloats.toBf16(v));
+            for (int i = offset; i < offset + n; i++) {
+                s.put(dtype == DType.FP16 ? HalfFloats.toFp16(values[i]) : HalfFloats.toBf16(values[i]));
             }
         }
         return new Tensor(dtype, new ArrayList<>(List.of(box(shape))), data);
@@ -70,19 +83,52 @@ public final class TensorCodec {
             throw new BadTensorException("tensor " + describe(t) + " has " + n + " elements, more than the "
                     + maxElements + " expected");
         }
-        ByteBuffer data = t.getData().duplicate().order(ByteOrder.LITTLE_ENDIAN);
         float[] out = new float[n];
-        if (t.getDtype() == DType.FP32) {
-            FloatBuffer f = data.asFloatBuffer();
-            f.get(out);
-            return out;
-        }
-        ShortBuffer s = data.asShortBuffer();
-        for (int i = 0; i < n; i++) {
-            short h = s.get(i);
-            out[i] = t.getDtype() == DType.FP16 ? HalfFloats.fromFp16(h) : HalfFloats.fromBf16(h);
-        }
+        read(t, 0, n, out, 0);
         return out;
+    }
+
+    /**
+     * Elements {@code [from, from + count)} of the tensor, row-major, as floats into {@code dst} from
+     * {@code dstOffset}: straight from the Avro record's buffer, with no intermediate copy, so a stage can decode a
+     * row where it is needed (the decode stage writes each Hv row into the prompt at its position).
+     *
+     * @throws BadTensorException when the tensor fails {@link #elements(Tensor)}
+     * @throws IndexOutOfBoundsException when the range lies outside the tensor or {@code dst}
+     */
+    public static void read(Tensor t, int from, int count, float[] dst, int dstOffset) {
+        int n = elements(t);
+        java.util.Objects.checkFromIndexSize(from, count, n);
+        java.util.Objects.checkFromIndexSize(dstOffset, count, dst.length);
+        ByteBuffer data = t.getData().duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        switch (t.getDtype()) {
+            case FP32 -> {
+                FloatBuffer f = data.asFloatBuffer();
+                f.position(from);
+                f.get(dst, dstOffset, count);
+            }
+            case FP16 -> {
+                ShortBuffer s = data.asShortBuffer();
+                float[] table = HalfFloats.FP16_TABLE;
+                for (int i = 0; i < count; i++) {
+                    dst[dstOffset + i] = table[s.get(from + i) & 0xFFFF];
+                }
+            }
+            default -> {
+                ShortBuffer s = data.asShortBuffer();
+                for (int i = 0; i < count; i++) {
+                    dst[dstOffset + i] = HalfFloats.fromBf16(s.get(from + i));
+                }
+            }
+        }
+    }
+
+    /**
+     * {@code values} as they come out of a {@code dtype} tensor: rounded to FP16 or BF16 and back, unchanged for
+     * FP32. The same rounding as {@link #encode} followed by {@link #floats(Tensor)}.
+     */
+    public static float[] round(DType dtype, float[] values) {
+        return floats(encode(dtype, values, values.length));
     }
 
     /** The tensor's shape, outermost first. */

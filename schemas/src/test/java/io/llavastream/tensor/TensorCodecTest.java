@@ -177,4 +177,52 @@ class TensorCodecTest {
     private static int fp16Bits(float f) {
         return HalfFloats.toFp16(f) & 0xFFFF;
     }
+
+    @Test
+    void readDecodesARangeStraightIntoTheDestinationAsFloatsDoes() {
+        float[] v = new float[24];
+        for (int i = 0; i < v.length; i++) {
+            v[i] = (i - 7) * 0.37f;
+        }
+        for (DType dtype : List.of(DType.FP32, DType.FP16, DType.BF16)) {
+            Tensor t = TensorCodec.encode(dtype, v, 4, 6);
+            float[] all = TensorCodec.floats(t);
+            float[] dst = new float[10];
+            TensorCodec.read(t, 6, 6, dst, 3);  // row 1 into dst[3..9)
+            for (int i = 0; i < 6; i++) {
+                assertThat(dst[3 + i]).as("%s element %d", dtype, 6 + i).isEqualTo(all[6 + i]);
+            }
+            assertThat(dst[0]).isZero();
+            assertThat(dst[9]).isZero();
+            assertThatThrownBy(() -> TensorCodec.read(t, 20, 6, new float[6], 0))
+                    .isInstanceOf(IndexOutOfBoundsException.class);
+        }
+    }
+
+    @Test
+    void everyFp16BitPatternDecodesThroughTheTableAsTheArithmeticDoes() {
+        ByteBuffer all = ByteBuffer.allocate(1 << 17).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        for (int h = 0; h < 1 << 16; h++) {
+            all.putShort((short) h);
+        }
+        all.flip();
+        float[] decoded = TensorCodec.floats(new Tensor(DType.FP16, List.of(1 << 16), all));
+        for (int h = 0; h < 1 << 16; h++) {
+            assertThat(Float.floatToRawIntBits(decoded[h])).as("pattern %04x", h)
+                    .isEqualTo(Float.floatToRawIntBits(HalfFloats.fromFp16((short) h)));
+        }
+    }
+
+    @Test
+    void encodeRangeEncodesOneItemOfABatchAsEncodingItsSliceWould() {
+        float[] batch = new float[3 * 8];
+        for (int i = 0; i < batch.length; i++) {
+            batch[i] = i * 1.001f;
+        }
+        Tensor item = TensorCodec.encodeRange(DType.FP16, batch, 8, 2, 4);
+        assertThat(item.getShape()).containsExactly(2, 4);
+        assertThat(item).isEqualTo(TensorCodec.fp16(java.util.Arrays.copyOfRange(batch, 8, 16), 2, 4));
+        assertThatThrownBy(() -> TensorCodec.encodeRange(DType.FP16, batch, 20, 2, 4))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("runs past the 24 values");
+    }
 }

@@ -89,6 +89,27 @@ public final class TokenMerge {
         return textEmbeds;
     }
 
+    /**
+     * Where the image features go: the index of every {@code <image>} placeholder in {@code expandedIds}, in order.
+     * Row i of the images' stacked Hv replaces the embedding at position i of the result, as {@link #scatter} does.
+     */
+    public int[] imagePositions(long[] expandedIds) {
+        int n = 0;
+        for (long id : expandedIds) {
+            if (id == imageTokenId) {
+                n++;
+            }
+        }
+        int[] out = new int[n];
+        int o = 0;
+        for (int t = 0; t < expandedIds.length; t++) {
+            if (expandedIds[t] == imageTokenId) {
+                out[o++] = t;
+            }
+        }
+        return out;
+    }
+
     public int tokensPerImage() {
         return tokensPerImage;
     }
