@@ -109,6 +109,19 @@ final class StageHostiles {
         add(t, "tensor-bytes-disagree-with-shape", c.encode(t, decode("tensor-bytes-disagree-with-shape", 80,
                 new Tensor(DType.FP32, new ArrayList<>(List.of(80, m.hiddenSize())), ByteBuffer.wrap(new byte[12])))),
                 BAD_TENSOR, "decode", "inputs_embeds FP32 [80, " + m.hiddenSize() + "] with 12 bytes of data");
+        Tensor oneRow = TensorCodec.fp16(new float[m.hiddenSize()], 1, m.hiddenSize());
+        add(t, "image-position-outside-prompt", c.encode(t, withHv("image-position-outside-prompt", 80, oneRow,
+                List.of(80))), BAD_DECODE_REQUEST, "decode", "Hv [1, D] at position 80 of an 80-token prompt");
+        DecodeRequest negative = withHv("input-id-outside-vocabulary", 80, oneRow, List.of(1));
+        List<Long> ids = new ArrayList<>(negative.getInputIds());
+        ids.set(0, -1L);
+        negative.setInputIds(ids);
+        add(t, "input-id-outside-vocabulary", c.encode(t, negative), BAD_DECODE_REQUEST, "decode",
+                "input_ids[0] = -1");
+        add(t, "image-features-bytes-disagree-with-shape", c.encode(t, withHv(
+                "image-features-bytes-disagree-with-shape", 80, new Tensor(DType.FP16,
+                        new ArrayList<>(List.of(1, m.hiddenSize())), ByteBuffer.wrap(new byte[12])), List.of(1))),
+                BAD_TENSOR, "decode", "image_features FP16 [1, " + m.hiddenSize() + "] with 12 bytes of data");
         add(t, "input-ids-count-bomb", AvroPrefix.header(c.schemaId(t))
                 .record(c.task(c.postId("dr-input-ids-count-bomb"), "0".repeat(64))).length(NEAR_2_31).longValue(1)
                 .bytes(), AVRO_LIMIT, "decode", "input_ids array count 2^31-16");
@@ -140,6 +153,12 @@ final class StageHostiles {
                 .setInputIds(LongStream.range(0, tokens).map(i -> 5 + i % 20).boxed().toList())
                 .setInputsEmbeds(embeds).setModelId(c.model().modelId())
                 .setTimings(StageTimings.newBuilder().build()).build();
+    }
+
+    /** A request in the current format: ids, Hv and its positions, no inputs_embeds. */
+    private DecodeRequest withHv(String name, int tokens, Tensor hv, List<Integer> positions) {
+        return DecodeRequest.newBuilder(decode(name, tokens, null)).setImageFeatures(hv)
+                .setImagePositions(new ArrayList<>(positions)).build();
     }
 
     /** Adds "&lt;topic short name&gt;/&lt;name&gt;", keyed like the topic's real records (a task id). */

@@ -10,13 +10,14 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code bench}: without a subcommand, the pipeline benchmark in one run (Kafka pipeline against in-process,
- * decode at concurrency 1 against 32, one stage hop of a LLaVA-1.5-7B-sized payload); each part is also a
- * subcommand, as is {@code bench model}.
+ * decode at concurrency 1 against 32, one stage hop of a LLaVA-1.5-7B-sized payload, the bytes per post per hop);
+ * each part is also a subcommand, as is {@code bench model}.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Benchmarks. Without a subcommand: pipeline, decode and hop in one run, on an embedded broker.",
+        description = "Benchmarks. Without a subcommand: pipeline, decode, hop and bytes in one run, on an embedded "
+                + "broker.",
         subcommands = {BenchModelCommand.class, BenchDecodeCommand.class, BenchHopCommand.class,
-                BenchPipelineCommand.class})
+                BenchPipelineCommand.class, BenchBytesCommand.class})
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON object per line from each part.")
     boolean json;
@@ -26,7 +27,7 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         int worst = 0;
-        for (String part : List.of("pipeline", "decode", "hop")) {
+        for (String part : List.of("pipeline", "decode", "hop", "bytes")) {
             List<String> args = new ArrayList<>(List.of(part));
             if (json) {
                 args.add("--json");

@@ -33,6 +33,8 @@ import picocli.CommandLine.Parameters;
 final class CaptionCommand implements Callable<Integer> {
     @Mixin
     ModelOptions modelOptions;
+    @Mixin
+    TensorDtypeOption tensorDtype;
     @Option(names = "--prompt", description = "Full prompt with one <image> (default: the caption prompt, "
             + "\"USER: <image>\\ndescribe the image. ASSISTANT:\"). A prompt without <image> is taken as the "
             + "user's question and wrapped in the model's template.")
@@ -79,7 +81,7 @@ final class CaptionCommand implements Callable<Integer> {
         };
         try (LlavaModel model = modelOptions.load();
              InProcessDriver driver = new InProcessDriver(model, PostChecks.defaults().withPrompts(rule), 8, params,
-                     new VisionCache(), Clock.systemUTC(), sink)) {
+                     tensorDtype.dtype(), new VisionCache(), Clock.systemUTC(), sink)) {
             for (int i = 0; i < files.size(); i++) {
                 driver.submit(post(i, question));
             }

@@ -1,6 +1,8 @@
 package io.llavastream.cli;
 
 import io.llavastream.rules.PostChecks;
+import io.llavastream.schemas.DType;
+import io.llavastream.tensor.WireDtype;
 import io.llavastream.topology.PipelineConfig;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -27,7 +29,8 @@ import picocli.CommandLine.Option;
                 + "vision tower (config.json vision_model_id) skip the vision stage.",
                 "Posts are checked, split and prompted exactly as the topology does, from the same settings: pass the "
                         + "topology's --set values (source.prompts, default.prompt, max.question.chars, "
-                        + "max.images.per.post, max.image.bytes) to reproduce its answers."})
+                        + "max.images.per.post, max.image.bytes) to reproduce its answers, and the workers' "
+                        + "tensor.dtype when it is not the default FP16."})
 final class ReplayCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
@@ -60,7 +63,7 @@ final class ReplayCommand implements Callable<Integer> {
         try (LlavaModel model = modelOptions.load()) {
             Progress[] bar = new Progress[1];
             Replay replay = new Replay(kafka.load().common(), registry.connect(), model, maxBatch,
-                    checks(model.visionModelId()));
+                    checks(model.visionModelId()), wireDtype());
             s = replay.run(new PostExport.Range(from, to, fromOffset, toOffset),
                     total -> bar[0] = new Progress("replay " + model.modelId(), total), () -> bar[0].step());
             if (bar[0] != null) {
@@ -75,6 +78,15 @@ final class ReplayCommand implements Callable<Integer> {
                     s.failed(), s.cacheHits(), s.cacheMisses());
         }
         return 0;
+    }
+
+    /** The workers' {@value WireDtype#CONFIG} given with --set, so that replayed answers match theirs. */
+    private DType wireDtype() {
+        try {
+            return WireDtype.of(settings);
+        } catch (ConfigException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
     }
 
     /** The topology's post checks and prompt rule for the settings given with --set. */

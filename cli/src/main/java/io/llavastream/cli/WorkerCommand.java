@@ -36,6 +36,8 @@ final class WorkerCommand implements java.util.concurrent.Callable<Integer> {
     ModelOptions modelOptions;
     @Mixin
     StatusOptions status;
+    @Mixin
+    TensorDtypeOption tensorDtype;
     @Option(names = "--max-batch", defaultValue = "8", description = "Most records per compute call "
             + "(default ${DEFAULT-VALUE}).")
     int maxBatch;
@@ -126,6 +128,7 @@ final class WorkerCommand implements java.util.concurrent.Callable<Integer> {
         Map<String, Object> p = new HashMap<>(kafka.load().common());
         p.put(WorkerConfig.STAGE, stage);
         p.put(WorkerConfig.MAX_BATCH_SIZE, maxBatch);
+        p.put(WorkerConfig.TENSOR_DTYPE, tensorDtype.value);
         p.put(WorkerConfig.BATCH_LINGER_MS, lingerMs);
         p.put(WorkerConfig.ENGINE_THREADS, modelOptions.threads);
         p.put(WorkerConfig.ENGINE, modelOptions.engine);

@@ -3,6 +3,7 @@ package io.llavastream.pipeline;
 import io.llavastream.model.LlavaModel;
 import io.llavastream.rules.PostChecks;
 import io.llavastream.schemas.Answer;
+import io.llavastream.schemas.DType;
 import io.llavastream.schemas.Post;
 import io.llavastream.schemas.VisionFeatures;
 import io.llavastream.serde.AvroSerde;
@@ -10,6 +11,7 @@ import io.llavastream.serde.SchemaRegistry;
 import io.llavastream.stage.InProcessDriver;
 import io.llavastream.stage.Output;
 import io.llavastream.stage.VisionCache;
+import io.llavastream.tensor.WireDtype;
 import io.llavastream.topics.Topic;
 import io.llavastream.topics.Topics;
 import java.util.HashMap;
@@ -44,10 +46,18 @@ public final class Replay {
     private final LlavaModel model;
     private final int batch;
     private final PostChecks checks;
+    private final DType wire;
 
     /** A replay that checks and prompts posts as the topology with {@code checks} does. */
     public Replay(Map<String, Object> kafkaCommon, SchemaRegistry registry, LlavaModel model, int batch,
                   PostChecks checks) {
+        this(kafkaCommon, registry, model, batch, checks, WireDtype.defaultDtype());
+    }
+
+    /** As above, with the vision and merge stages writing Zv and Hv as {@code wire} ({@link WireDtype}). */
+    public Replay(Map<String, Object> kafkaCommon, SchemaRegistry registry, LlavaModel model, int batch,
+                  PostChecks checks, DType wire) {
+        this.wire = wire;
         this.common = kafkaCommon;
         this.registry = registry;
         this.model = model;
@@ -62,7 +72,7 @@ public final class Replay {
         long[] answers = {0};
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p, new StringSerializer(),
                 new ByteArraySerializer());
-             InProcessDriver driver = new InProcessDriver(model, checks, batch, loadCache(),
+             InProcessDriver driver = new InProcessDriver(model, checks, batch, wire, loadCache(),
                      new ToTopics(producer, answers))) {
             AvroSerde<Post> posts = Topics.POSTS.valueSerde(registry);
             TopicRange.forEach(common, Topics.POSTS.name(), range, total, r -> {

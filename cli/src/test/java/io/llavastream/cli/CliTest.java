@@ -1,7 +1,9 @@
 package io.llavastream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.withinPercentage;
 
+import io.llavastream.topics.Topics;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llavastream.scenes.SceneGenerator;
@@ -90,6 +92,36 @@ class CliTest {
             assertThat(n.get(field).asDouble()).isBetween(0.0, 1.0);
         }
         assertThat(n.get("vqa_by_type").size()).isEqualTo(6);
+    }
+
+    /** The bytes of one hop of {@code model} in {@code format}, from {@code bench bytes --json}. */
+    private static long bytes(Run r, String model, String format, String topic) {
+        return r.lines().stream().filter(n -> n.get("model").asText().equals(model)
+                        && n.get("format").asText().equals(format) && n.get("topic").asText().equals(topic))
+                .mapToLong(n -> n.get("bytes").asLong()).findFirst().orElseThrow();
+    }
+
+    /** The figures of docs/scaling.md's bytes-per-hop table, within 1%. */
+    @Test
+    void benchBytesPrintsEveryHopBeforeAndAfterAndTheLlava7bPostHalves() throws Exception {
+        Run r = run("bench", "bytes", "--json");
+        assertThat(r.exit()).isZero();
+        List<String> topics = r.lines().stream().filter(n -> n.get("model").asText().equals("llava-1.5-7b")
+                && n.get("format").asText().equals("after")).map(n -> n.get("topic").asText()).toList();
+        assertThat(topics).contains(Topics.POSTS.name(), Topics.VISION_REQUESTS.name(),
+                Topics.VISION_FEATURES.name(), Topics.MERGE_REQUESTS.name(), Topics.IMAGE_EMBEDDINGS.name(),
+                Topics.DECODE_REQUESTS.name(), Topics.ANSWERS.name(), Topics.CAPTIONED_POSTS.name(), "total");
+        assertThat(r.lines()).extracting(n -> n.get("model").asText()).contains("demo");
+        String m = "llava-1.5-7b";
+        // decode-requests: FP32 [585, 4096] before; FP16 Hv [576, 4096] + ids + positions after
+        assertThat(bytes(r, m, "before", Topics.DECODE_REQUESTS.name())).isCloseTo(9_586_632L, withinPercentage(1));
+        assertThat(bytes(r, m, "after", Topics.DECODE_REQUESTS.name())).isCloseTo(4_721_681L, withinPercentage(1));
+        assertThat(bytes(r, m, "before", Topics.VISION_FEATURES.name())).isCloseTo(2_362_487L, withinPercentage(1));
+        assertThat(bytes(r, m, "after", Topics.VISION_FEATURES.name())).isCloseTo(1_182_839L, withinPercentage(1));
+        assertThat(bytes(r, m, "after", Topics.IMAGE_EMBEDDINGS.name())).as("the CLIP embedding stays FP32")
+                .isEqualTo(bytes(r, m, "before", Topics.IMAGE_EMBEDDINGS.name()));
+        assertThat(bytes(r, m, "before", "total")).isCloseTo(14_917_284L, withinPercentage(1));
+        assertThat(bytes(r, m, "after", "total")).isCloseTo(7_693_025L, withinPercentage(1));
     }
 
     @Test

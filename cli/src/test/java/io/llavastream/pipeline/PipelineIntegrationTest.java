@@ -7,7 +7,9 @@ import io.llavastream.model.LlavaModel;
 import io.llavastream.model.ModelDirectory;
 import io.llavastream.model.decode.SamplingParams;
 import io.llavastream.schemas.CaptionedPost;
+import io.llavastream.schemas.DType;
 import io.llavastream.schemas.DeadLetter;
+import io.llavastream.schemas.DecodeRequest;
 import io.llavastream.schemas.ImageAnswer;
 import io.llavastream.scenes.PromptTemplate;
 import io.llavastream.scenes.Scene;
@@ -93,6 +95,15 @@ class PipelineIntegrationTest {
             same++;
         }
         System.out.println("pipeline vs in-process driver on 200 posts: " + same + " of 200 with identical tokens");
+        List<DecodeRequest> onTheWire = new ArrayList<>();
+        client.read(Topics.DECODE_REQUESTS, Duration.ofSeconds(60), r -> {
+            if (r.key().startsWith("p200-")) {
+                onTheWire.add(r.value());
+            }
+        }, () -> !onTheWire.isEmpty());
+        assertThat(onTheWire.get(0).getInputsEmbeds()).as("the [T, D] prompt stays in the decode worker").isNull();
+        assertThat(onTheWire.get(0).getImageFeatures().getDtype()).as("Hv, in the default tensor.dtype")
+                .isEqualTo(DType.FP16);
     }
 
     @Test
