@@ -4,7 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.llavastream.model.EngineOptions;
 import io.llavastream.model.ModelDirectory;
+import io.llavastream.model.LlavaConfig;
+import io.llavastream.schemas.Answer;
 import io.llavastream.schemas.CaptionedPost;
+import io.llavastream.schemas.DecodeRequest;
+import io.llavastream.schemas.FinishReason;
+import io.llavastream.schemas.StageTimings;
+import io.llavastream.schemas.TaskRef;
+import io.llavastream.tensor.TensorCodec;
 import io.llavastream.schemas.DeadLetter;
 import io.llavastream.scenes.Scene;
 import io.llavastream.scenes.SceneGenerator;
@@ -99,6 +106,58 @@ class StageWorkerFaultsTest {
         for (Worker w : pipeline.workers()) {
             assertThat(w.stats().snapshot().deadLetters()).isGreaterThanOrEqualTo(3);
         }
+    }
+
+    /** A decode request in the current format: 80 ids, one Hv row (zeros) at each of {@code positions}. */
+    private static DecodeRequest hvRequest(String postId, List<Long> ids, List<Integer> positions) {
+        LlavaConfig c = ModelDirectory.open(ModelDirectory.bundled(), List.of()).config();
+        int d = c.text().hiddenSize();
+        TaskRef task = TaskRef.newBuilder().setTaskId(postId + "/0").setPostId(postId).setSource("it")
+                .setImageIndex(0).setImageCount(1).setImageSha256("0".repeat(64)).setPrompt("USER: <image> ASSISTANT:")
+                .setReceivedAt(java.time.Instant.now()).build();
+        return DecodeRequest.newBuilder().setTask(task).setInputIds(ids).setModelId(c.modelId())
+                .setImageFeatures(TensorCodec.fp16(new float[positions.size() * d], positions.size(), d))
+                .setImagePositions(positions).setTimings(StageTimings.newBuilder().build()).build();
+    }
+
+    @Test
+    void badIdsOrImagePositionsOnDecodeRequestsAreDeadLetteredWithAnErrorAnswerAndTheDecodeWorkerGoesOn() {
+        List<Long> ids = new java.util.ArrayList<>(java.util.stream.LongStream.range(0, 80).map(i -> 5 + i % 20)
+                .boxed().toList());
+        List<Long> negative = new java.util.ArrayList<>(ids);
+        negative.set(0, -1L);
+        Map<String, DecodeRequest> sent = Map.of(
+                "hv-good", hvRequest("hv-good", ids, List.of(1, 2)),
+                "hv-position-outside", hvRequest("hv-position-outside", ids, List.of(1, 80)),
+                "hv-id-outside", hvRequest("hv-id-outside", negative, List.of(1)));
+        var serde = Topics.DECODE_REQUESTS.valueSerde(pipeline.registry());
+        try (KafkaProducer<String, byte[]> raw = new KafkaProducer<>(Map.of("bootstrap.servers",
+                pipeline.bootstrapServers()), new StringSerializer(), new ByteArraySerializer())) {
+            sent.forEach((id, r) -> raw.send(new ProducerRecord<>(Topics.DECODE_REQUESTS.name(), id + "/0",
+                    serde.serialize(Topics.DECODE_REQUESTS.name(), r))));
+        }
+        Map<String, DeadLetter> dead = new ConcurrentHashMap<>();
+        client.read(Topics.DEAD_LETTERS, Duration.ofSeconds(120), r -> {
+            if (r.key() != null && r.key().startsWith("hv-")) {
+                dead.put(r.key(), r.value());
+            }
+        }, () -> dead.size() >= 2);
+        assertThat(dead.get("hv-position-outside/0").getErrorType()).isEqualTo("BAD_DECODE_REQUEST");
+        assertThat(dead.get("hv-position-outside/0").getErrorMessage())
+                .contains("image_positions[1] = 80 is outside the prompt's 80 tokens");
+        assertThat(dead.get("hv-id-outside/0").getErrorMessage()).contains("input_ids[0] = -1 is outside the vocabulary");
+        assertThat(dead.get("hv-id-outside/0").getStage()).isEqualTo("decode");
+        Map<String, Answer> answers = new ConcurrentHashMap<>();
+        client.read(Topics.ANSWERS, Duration.ofSeconds(120), r -> {
+            if (r.key().startsWith("hv-")) {
+                answers.put(r.key(), r.value());
+            }
+        }, () -> answers.size() >= 3);
+        assertThat(answers.get("hv-position-outside/0").getFinishReason()).isEqualTo(FinishReason.ERROR);
+        assertThat(answers.get("hv-id-outside/0").getError()).startsWith("BAD_DECODE_REQUEST: ");
+        assertThat(answers.get("hv-good/0").getFinishReason()).as("the good one is decoded")
+                .isNotEqualTo(FinishReason.ERROR);
+        assertThat(dead).doesNotContainKey("hv-good/0");
     }
 
     @Test

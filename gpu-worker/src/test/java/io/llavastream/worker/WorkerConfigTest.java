@@ -23,6 +23,20 @@ class WorkerConfigTest {
     }
 
     @Test
+    void tensorDtypeIsFp16ByDefaultTakesBf16AndFp32AndIsNotPassedToTheClients() {
+        Map<String, String> base = Map.of("stage", "vision", "bootstrap.servers", "h:1");
+        assertThat(new WorkerConfig(base).tensorDtype()).isEqualTo(io.llavastream.schemas.DType.FP16);
+        Map<String, String> fp32 = new java.util.HashMap<>(base);
+        fp32.put(WorkerConfig.TENSOR_DTYPE, "fp32");
+        WorkerConfig c = new WorkerConfig(fp32);
+        assertThat(c.tensorDtype()).isEqualTo(io.llavastream.schemas.DType.FP32);
+        assertThat(c.producerProperties()).doesNotContainKey(WorkerConfig.TENSOR_DTYPE);
+        fp32.put(WorkerConfig.TENSOR_DTYPE, "int4");
+        assertThatThrownBy(() -> new WorkerConfig(fp32)).isInstanceOf(ConfigException.class)
+                .hasMessageContaining("int4").hasMessageContaining("tensor.dtype");
+    }
+
+    @Test
     void aConfiguredInstanceIdMakesTheTransactionalIdStable() {
         WorkerConfig c = new WorkerConfig(Map.of("stage", "merge", "bootstrap.servers", "h:1",
                 "instance.id", "m0", "group.id", "g"));

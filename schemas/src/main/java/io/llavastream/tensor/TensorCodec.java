@@ -123,14 +123,6 @@ public final class TensorCodec {
         }
     }
 
-    /**
-     * {@code values} as they come out of a {@code dtype} tensor: rounded to FP16 or BF16 and back, unchanged for
-     * FP32. The same rounding as {@link #encode} followed by {@link #floats(Tensor)}.
-     */
-    public static float[] round(DType dtype, float[] values) {
-        return floats(encode(dtype, values, values.length));
-    }
-
     /** The tensor's shape, outermost first. */
     public static int[] shape(Tensor t) {
         return t.getShape().stream().mapToInt(Integer::intValue).toArray();
