@@ -23,6 +23,8 @@ final class EvalCommand implements Callable<Integer> {
     long seed;
     @Option(names = "--json", description = "Print the summary as one JSON object.")
     boolean json;
+    @Mixin
+    TensorDtypeOption tensorDtype;
     @Option(names = "--verbose", description = "Print every scene's wrong answers.")
     boolean verbose;
 
@@ -33,7 +35,7 @@ final class EvalCommand implements Callable<Integer> {
         }
         EvalResult r;
         try (LlavaModel model = modelOptions.load(); Progress p = new Progress("eval", count)) {
-            r = new SceneEvaluation(model).run(seed, count, s -> {
+            r = new SceneEvaluation(model, tensorDtype.dtype()).run(seed, count, s -> {
                 p.step();
                 if (verbose && !s.captionCorrect()) {
                     System.err.println(s.sceneId() + " caption: got '" + s.caption() + "' expected '"

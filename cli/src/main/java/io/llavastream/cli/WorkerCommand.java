@@ -128,7 +128,7 @@ final class WorkerCommand implements java.util.concurrent.Callable<Integer> {
         Map<String, Object> p = new HashMap<>(kafka.load().common());
         p.put(WorkerConfig.STAGE, stage);
         p.put(WorkerConfig.MAX_BATCH_SIZE, maxBatch);
-        p.put(WorkerConfig.TENSOR_DTYPE, tensorDtype.value);
+        p.put(WorkerConfig.TENSOR_DTYPE, tensorDtype.dtype().name());
         p.put(WorkerConfig.BATCH_LINGER_MS, lingerMs);
         p.put(WorkerConfig.ENGINE_THREADS, modelOptions.threads);
         p.put(WorkerConfig.ENGINE, modelOptions.engine);

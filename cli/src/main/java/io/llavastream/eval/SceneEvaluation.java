@@ -14,6 +14,8 @@ import io.llavastream.scenes.SceneRenderer;
 import io.llavastream.stage.InProcessDriver;
 import io.llavastream.stage.Output;
 import io.llavastream.stage.VisionCache;
+import io.llavastream.schemas.DType;
+import io.llavastream.tensor.WireDtype;
 import io.llavastream.tensor.TensorCodec;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -37,9 +39,17 @@ public final class SceneEvaluation {
     private static final int BATCH = 16;
 
     private final LlavaModel model;
+    private final DType wire;
 
+    /** An evaluation with Zv and Hv in the default {@link WireDtype}, as the pipeline runs. */
     public SceneEvaluation(LlavaModel model) {
+        this(model, WireDtype.defaultDtype());
+    }
+
+    /** An evaluation with Zv and Hv as {@code wire} between the stages. */
+    public SceneEvaluation(LlavaModel model, DType wire) {
         this.model = model;
+        this.wire = wire;
     }
 
     public EvalResult run(long seed, int count, Consumer<SceneOutcome> onScene) {
@@ -92,7 +102,7 @@ public final class SceneEvaluation {
     private Results answer(List<Scene> scenes) {
         Results r = new Results(new HashMap<>(), new HashMap<>());
         try (InProcessDriver driver = new InProcessDriver(model, PostChecks.defaults(), BATCH,
-                SamplingParams.greedy(MAX_NEW_TOKENS), new VisionCache(), Clock.systemUTC(), o -> collect(o, r))) {
+                SamplingParams.greedy(MAX_NEW_TOKENS), wire, new VisionCache(), Clock.systemUTC(), o -> collect(o, r))) {
             for (Scene s : scenes) {
                 byte[] png = SceneRenderer.png(s);
                 driver.submit(PngPosts.of(postId(s, -1), "eval", png));

@@ -94,6 +94,12 @@ class CliTest {
         assertThat(n.get("vqa_by_type").size()).isEqualTo(6);
     }
 
+    @Test
+    void anUnknownTensorDtypeIsAUsageErrorAndNothingRuns() throws Exception {
+        assertThat(run("caption", "--tensor-dtype", "int8", "missing.png").exit()).isEqualTo(2);
+        assertThat(run("bench", "bytes", "--tensor-dtype", "fp64").exit()).isEqualTo(2);
+    }
+
     /** The bytes of one hop of {@code model} in {@code format}, from {@code bench bytes --json}. */
     private static long bytes(Run r, String model, String format, String topic) {
         return r.lines().stream().filter(n -> n.get("model").asText().equals(model)
