@@ -35,6 +35,11 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     private final Map<String, Integer> idBySubject = new ConcurrentHashMap<>();
     private final Map<Integer, Reader<T>> readers = new ConcurrentHashMap<>();
     private final SpecificDatumWriter<T> writer;
+    /**
+     * The last record's size plus 1/16: records of one topic are of much the same size (a tensor of a fixed shape),
+     * so a multi-megabyte record is written into one buffer instead of one that doubles its way up, copying itself.
+     */
+    private volatile int sizeHint = 256;
 
     public AvroSerde(Class<T> type, SchemaRegistry registry) {
         this.type = type;
@@ -48,7 +53,7 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
             return null;
         }
         int id = idBySubject.computeIfAbsent(topic + "-value", s -> registry.register(s, schema));
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        ByteArrayOutputStream out = new ByteArrayOutputStream(sizeHint);
         out.write(MAGIC);
         out.write(id >>> 24);
         out.write(id >>> 16);
@@ -61,6 +66,7 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
         } catch (IOException e) {
             throw new IllegalStateException("cannot encode " + type.getSimpleName(), e);
         }
+        sizeHint = Math.max(256, out.size() + out.size() / 16);
         return out.toByteArray();
     }
 
