@@ -91,6 +91,22 @@ class InProcessDriverTest {
     }
 
     @Test
+    void theVisionFeaturesItPublishesAreInTheWireDtypeItWasGiven() {
+        for (io.llavastream.schemas.DType wire : io.llavastream.schemas.DType.values()) {
+            Collected c = new Collected();
+            try (InProcessDriver d = new InProcessDriver(model, PostChecks.defaults(), 2, wire, new VisionCache(), c)) {
+                d.submit(post("w-" + wire, "it", null, scene(3)));
+                d.drain();
+            }
+            var f = (io.llavastream.schemas.VisionFeatures) c.features.get(0).value();
+            assertThat(f.getPatchFeatures().getDtype()).as("Zv").isEqualTo(wire);
+            assertThat(f.getImageEmbedding().getDtype()).as("CLIP embedding").isEqualTo(
+                    io.llavastream.schemas.DType.FP32);
+            assertThat(c.answers.get("w-" + wire + "/0").getFinishReason()).isNotEqualTo(FinishReason.ERROR);
+        }
+    }
+
+    @Test
     void questionThenSourcePromptThenDefaultAndABlankQuestionIsACaption() {
         PostChecks checks = PostChecks.defaults().withPrompts(PromptRule.defaults()
                 .withSourcePrompts(Map.of("count", "USER: <image>\nhow many shapes are there? ASSISTANT:")));
