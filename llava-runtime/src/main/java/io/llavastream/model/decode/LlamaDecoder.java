@@ -121,9 +121,12 @@ public final class LlamaDecoder implements AutoCloseable {
         return t % 2 == 0 ? "key" : "value";
     }
 
-    /** Runs a batched step on the step graph, or on the merged graph without one; the caller closes the result. */
-    OrtSession.Result runStep(Map<String, OnnxTensor> inputs) {
-        return (step != null ? step : graph).run(inputs);
+    /**
+     * Runs a batched step on the step graph, or on the merged graph without one, writing logits and {@link #newName}
+     * outputs into the caller's pinned tensors; the caller closes the result.
+     */
+    OrtSession.Result runStep(Map<String, OnnxTensor> inputs, Map<String, OnnxTensor> pinnedOutputs) {
+        return (step != null ? step : graph).run(inputs, pinnedOutputs);
     }
 
     /** A tensor over {@code data} (zero-copy when direct and native-order). */
