@@ -1,6 +1,5 @@
 package io.llavastream.model.decode;
 
-import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtSession;
 import io.llavastream.model.text.TokenEmbedder;
 import java.nio.FloatBuffer;
@@ -14,7 +13,8 @@ import java.util.List;
  * always runs as many sequences as are in flight (up to {@code maxBatch}).
  *
  * <p>Each step: 1. every waiting request that fits is prefilled, all of them in one right-padded run of the
- * merged decoder, and its keys are copied once into a free row of the batch's {@link KvSlots} cache; 2. one
+ * merged decoder (outputs pinned in {@link PrefillBuffers}), and its keys are copied once into a free row of the
+ * batch's {@link KvSlots} cache; 2. one
  * batched decode step ({@link SlotStep}) runs every live row one token at its own position and writes the new
  * keys into the cache in place; 3. finished rows leave, the last row moving into the freed row, so the live rows
  * stay the prefix the graph reads. Nothing is realigned or rebuilt. Not thread-safe: one thread drives
@@ -59,6 +59,7 @@ public final class ContinuousBatcher implements AutoCloseable {
     private final List<BatchRow> rows = new ArrayList<>();
     private final KvSlots cache;
     private final SlotStep stepper;
+    private final PrefillBuffers prefillOut;
     private long prefillNanos;
     private long copyNanos;
     private long stepNanos;
@@ -80,6 +81,7 @@ public final class ContinuousBatcher implements AutoCloseable {
         this.cache = new KvSlots(2 * decoder.config().numLayers(), maxBatch, decoder.config().numKeyValueHeads(),
                 decoder.config().headDim(), context);
         this.stepper = new SlotStep(decoder, maxBatch);
+        this.prefillOut = new PrefillBuffers(decoder);
     }
 
     public Stats stats() {
@@ -172,15 +174,15 @@ public final class ContinuousBatcher implements AutoCloseable {
             }
         }
         long t0 = System.nanoTime();
-        try (OrtSession.Result result = decoder.prefillBatch(embeds, j, t, mask, positions)) {
+        try (OrtSession.Result result = decoder.prefillBatch(embeds, j, t, mask, positions,
+                prefillOut.outputs(j, t))) {
             long prefill = System.nanoTime() - t0;
             prefillNanos += prefill;
             prefillRuns++;
             prefilled += j;
-            FloatBuffer logits = ((OnnxTensor) result.get("logits").orElseThrow()).getFloatBuffer();
-            int vocab = logits.remaining() / (j * t);
+            FloatBuffer logits = prefillOut.logits();
+            int vocab = decoder.config().vocabSize();
             long c0 = System.nanoTime();
-            FloatBuffer[] present = null;
             for (int i = 0; i < j; i++) {
                 Request r = group.get(i);
                 BatchRow row = new BatchRow(r.tag(), r.params());
@@ -192,29 +194,19 @@ public final class ContinuousBatcher implements AutoCloseable {
                 if (row.accept(last, eos, context)) {
                     finished.add(row.finish());
                 } else {
-                    present = present != null ? present : presentOf(result);
-                    join(row, present, i, t);
+                    join(row, i, t);
                 }
             }
             copyNanos += System.nanoTime() - c0;
         }
     }
 
-    /** The prefill's present.* outputs, [J, KVH, T, hd] each (ONNX Runtime's Java API hands out a copy). */
-    private FloatBuffer[] presentOf(OrtSession.Result prefill) {
-        FloatBuffer[] out = new FloatBuffer[2 * decoder.config().numLayers()];
-        for (int k = 0; k < out.length; k++) {
-            out[k] = ((OnnxTensor) prefill.get(LlamaDecoder.presentName(k)).orElseThrow()).getFloatBuffer();
-        }
-        return out;
-    }
-
     /** Copies row {@code i} of the prefill's keys and values into the next free cache row. */
-    private void join(BatchRow row, FloatBuffer[] present, int i, int t) {
+    private void join(BatchRow row, int i, int t) {
         int slot = rows.size();
         cache.ensure(row.cacheLength + 1, slot);
-        for (int k = 0; k < present.length; k++) {
-            cache.copyIn(k, present[k], i, t, 0, slot, 0, row.cacheLength);
+        for (int k = 0; k < 2 * decoder.config().numLayers(); k++) {
+            cache.copyIn(k, prefillOut.present(k), i, t, 0, slot, 0, row.cacheLength);
         }
         row.index = slot;
         rows.add(row);
@@ -275,6 +267,7 @@ public final class ContinuousBatcher implements AutoCloseable {
     @Override
     public void close() {
         stepper.close();
+        prefillOut.close();
         cache.close();
         rows.clear();
         waiting.clear();

@@ -184,6 +184,12 @@ public final class LlamaDecoder implements AutoCloseable {
      * @return the run result, owned by the caller: logits [B, T, V] and present.* [B, KVH, T, hd]
      */
     OrtSession.Result prefillBatch(float[] embeds, int batch, int tokens, long[] mask, long[] positions) {
+        return prefillBatch(embeds, batch, tokens, mask, positions, null);
+    }
+
+    /** As above, writing logits and present.* into {@code pinned} (see {@link PrefillBuffers}) when not null. */
+    OrtSession.Result prefillBatch(float[] embeds, int batch, int tokens, long[] mask, long[] positions,
+                                   Map<String, OnnxTensor> pinned) {
         Map<String, OnnxTensor> in = new HashMap<>();
         List<OnnxTensor> owned = new java.util.ArrayList<>();
         try {
@@ -202,7 +208,7 @@ public final class LlamaDecoder implements AutoCloseable {
             in.put("inputs_embeds", e);
             in.put("attention_mask", m);
             in.put("position_ids", p);
-            return graph.run(in);
+            return pinned == null ? graph.run(in) : graph.run(in, pinned);
         } finally {
             owned.forEach(OnnxTensor::close);
         }
