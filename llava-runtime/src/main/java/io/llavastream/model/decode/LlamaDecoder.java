@@ -29,8 +29,8 @@ import java.util.Set;
  * <p>{@code decoder_step.onnx} (written by tools/train/step_graph.py): inputs_embeds [B,1,D], attention_mask [B,L]
  * (1 = slot holds a key of this row), position_ids [B,1], past_key.{i}/past_value.{i} [B,KVH,L,hd] to logits
  * [B,1,V] and only new_key.{i}/new_value.{i} [B,KVH,1,hd]; the caller writes those into its cache (see
- * {@link KvSlots}). Without it (e.g. a model exported by tools/export), {@link SlotStep} runs the merged graph over
- * the same cache and reads the new keys from the last position of present.*.
+ * {@link KvSlots}). Without it (a model directory written before the step graph existed), {@link SlotStep} runs the
+ * merged graph over the same cache and reads the new keys from the last position of present.*.
  */
 public final class LlamaDecoder implements AutoCloseable {
     private final OnnxGraph graph;
