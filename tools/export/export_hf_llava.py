@@ -15,6 +15,9 @@ Writes the layout that tools/train/export_onnx.py writes for the demo model:
   onnx/decoder_model_merged.onnx
                              inputs_embeds, attention_mask, position_ids, past_key_values.{i}.key/value
                              -> logits, present.{i}.key/value
+  onnx/decoder_step.onnx     one decode step over a pre-allocated cache: inputs_embeds [B,1,D], attention_mask [B,L],
+                             position_ids [B,1], past_key.{i}/past_value.{i} [B,KVH,L,hd]
+                             -> logits [B,1,V], new_key.{i}/new_value.{i} [B,KVH,1,hd]
   onnx/text_encoder.onnx     input_ids [B,T], attention_mask [B,T] -> text_embeds [B,E]
   onnx/vision_encoder.onnx   pixel_values -> projected image features (for transformers.js)
   reference/                 with --golden: transformers' own outputs for a few images and prompts

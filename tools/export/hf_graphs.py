@@ -607,6 +607,50 @@ class DecoderGraph(nn.Module):
         return (logits,) + tuple(t for kv in present for t in kv)
 
 
+class DecoderStepGraph(nn.Module):
+    """decoder_step.onnx: one decode step over a pre-allocated cache, returning only the new keys and values.
+
+    inputs_embeds [B,1,D], attention_mask [B,L] (1 = the slot holds a key of this row), position_ids [B,1],
+    past_key.{i}/past_value.{i} [B,KVH,L,hd] -> logits [B,1,V], new_key.{i}/new_value.{i} [B,KVH,1,hd].
+    Attention is softmax over concat(q.past_k masked, q.k_new): the score tensors are concatenated, not the cache,
+    and grouped-query heads view q as [B,KVH,H/KVH,hd] instead of repeating the cache. Same arithmetic as
+    LlamaAttention (scale after q.k, masked_fill, softmax) so the logits match decoder_model_merged.onnx's.
+    Same signature as tools/train/step_graph.py's.
+    """
+
+    def __init__(self, lm):
+        super().__init__()
+        self.lm = lm
+
+    @staticmethod
+    def attention(attn, x, cos, sin, valid, past_k, past_v):
+        b = x.shape[0]
+        h, kvh, hd = attn.h, attn.kvh, attn.hd
+        q = attn.q_proj(x).view(b, 1, h, hd).transpose(1, 2)  # [B,H,1,hd]
+        k = attn.k_proj(x).view(b, 1, kvh, hd).transpose(1, 2)  # [B,KVH,1,hd]
+        v = attn.v_proj(x).view(b, 1, kvh, hd).transpose(1, 2)
+        q, k = q * cos + rotate_half(q) * sin, k * cos + rotate_half(k) * sin
+        qg = q.reshape(b, kvh, h // kvh, hd)  # query heads j*rep .. j*rep+rep-1 share kv head j (repeat_kv)
+        s_past = ((qg @ past_k.transpose(-1, -2)) * attn.scale).masked_fill(~valid, NEG)  # [B,KVH,rep,L]
+        s_new = (qg * k).sum(-1, keepdim=True) * attn.scale  # [B,KVH,rep,1]
+        p = torch.cat([s_past, s_new], dim=-1).softmax(-1)
+        cap = past_k.shape[2]
+        o = p[..., :cap] @ past_v + p[..., cap:] * v  # [B,KVH,rep,hd]
+        return attn.o_proj(o.reshape(b, 1, h * hd)), k, v
+
+    def forward(self, inputs_embeds, attention_mask, position_ids, *past_flat):
+        cos, sin = self.lm.rope(position_ids)
+        valid = (attention_mask > 0)[:, None, None, :]  # [B,1,1,L]
+        x, new = inputs_embeds, []
+        for i, layer in enumerate(self.lm.model.layers):
+            a, k, v = self.attention(layer.self_attn, layer.input_layernorm(x), cos, sin, valid, past_flat[2 * i],
+                                     past_flat[2 * i + 1])
+            x = x + a
+            x = x + layer.mlp(layer.post_attention_layernorm(x))
+            new += [k, v]
+        return (F.linear(self.lm.model.norm(x), self.lm.lm_head.weight, self.lm.lm_head.bias),) + tuple(new)
+
+
 class TextEncoderGraph(nn.Module):
     def __init__(self, text):
         super().__init__()
@@ -631,6 +675,19 @@ def decoder_io(num_layers):
             names_out.append(f"present.{i}.{kv}")
             axes[names_in[-1]] = {0: "batch_size", 2: "past_sequence_length"}
             axes[names_out[-1]] = {0: "batch_size", 2: "total_sequence_length"}
+    return names_in, names_out, axes
+
+
+def step_io(num_layers):
+    names_in, names_out = ["inputs_embeds", "attention_mask", "position_ids"], ["logits"]
+    axes = {"inputs_embeds": B, "attention_mask": {0: "batch_size", 1: "cache_length"}, "position_ids": B,
+            "logits": B}
+    for i in range(num_layers):
+        for kv in ("key", "value"):
+            names_in.append(f"past_{kv}.{i}")
+            names_out.append(f"new_{kv}.{i}")
+            axes[names_in[-1]] = {0: "batch_size", 2: "cache_length"}
+            axes[names_out[-1]] = B
     return names_in, names_out, axes
 
 
@@ -667,6 +724,12 @@ def graph_specs(tower, layers, strategy, projector, lm, text, embed_tower=None, 
     mask = torch.ones(batch, past_len + t, dtype=torch.long)
     pos = torch.arange(past_len, past_len + t).expand(batch, t)
     dec_in, dec_out, dec_axes = decoder_io(lm.num_layers)
+    step_in, step_out, step_axes = step_io(lm.num_layers)
+    cap = past_len + 2
+    step_past = [torch.randn(batch, lm.num_key_value_heads, cap, lm.head_dim) for _ in range(2 * lm.num_layers)]
+    step_mask = torch.ones(batch, cap, dtype=torch.long)
+    step_mask[0, past_len:] = 0  # one row with free slots
+    step_pos = step_mask.sum(-1, keepdim=True)
     return [
         ("vision_tower.onnx", VisionTowerGraph(tower, layers, strategy, embed_tower), (px,), ["pixel_values"],
          ["image_features", "image_embeds"], {"pixel_values": B, "image_features": B, "image_embeds": B}),
@@ -679,6 +742,8 @@ def graph_specs(tower, layers, strategy, projector, lm, text, embed_tower=None, 
         ("text_encoder.onnx", TextEncoderGraph(text), (text_ids, text_mask), ["input_ids", "attention_mask"],
          ["text_embeds"], {"input_ids": BT, "attention_mask": BT, "text_embeds": B}),
         ("decoder_model_merged.onnx", DecoderGraph(lm), (emb, mask, pos, *past), dec_in, dec_out, dec_axes),
+        ("decoder_step.onnx", DecoderStepGraph(lm), (emb[:, :1], step_mask, step_pos, *step_past), step_in,
+         step_out, step_axes),
     ]
 
 

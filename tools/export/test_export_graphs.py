@@ -436,7 +436,8 @@ class ExportTests(unittest.TestCase):
             self.assertTrue(os.path.isfile(os.path.join(self.out, name)), name)
         names = sorted(os.listdir(os.path.join(self.out, "onnx")))
         self.assertEqual(names, sorted(["vision_tower.onnx", "vision_encoder.onnx", "projector.onnx",
-                                        "embed_tokens.onnx", "text_encoder.onnx", "decoder_model_merged.onnx"]))
+                                        "embed_tokens.onnx", "text_encoder.onnx", "decoder_model_merged.onnx",
+                                        "decoder_step.onnx"]))
         for fp16 in (False, True):
             for name in names:
                 ours = onnx.load(self.graph(name, fp16))
@@ -516,6 +517,40 @@ class ExportTests(unittest.TestCase):
         res, ref = self._decoder_case(True)
         self.assertFalse(np.isnan(res["logits"]).any() or np.isnan(res["present.0.key"]).any())
         self.assertLess(max_diff(res["logits"], ref) / max(1.0, float(ref.abs().max())), 3e-2)
+
+    def test_step_graph_equals_a_full_forward_with_free_slots_and_gqa(self):
+        """decoder_step.onnx over a pre-allocated cache (rows of lengths 5, 3, 4 in 7 slots, garbage in the free
+        ones, 4 query heads on 2 kv heads) gives each row's full-forward logits, and its new key and value."""
+        lm = self.mods.lm
+        g = torch.Generator().manual_seed(11)
+        lens, cap = [5, 3, 4], 7
+        feeds = {"inputs_embeds": np.zeros((3, 1, 32), np.float32), "attention_mask": np.zeros((3, cap), np.int64),
+                 "position_ids": np.array([[n] for n in lens], np.int64)}
+        for i in range(lm.num_layers):
+            for kv in ("key", "value"):
+                feeds[f"past_{kv}.{i}"] = torch.randn(3, 2, cap, 8, generator=g).mul(9).numpy()
+        want, new = [], []
+        for b, n in enumerate(lens):
+            emb = torch.randn(1, n + 1, 32, generator=g)
+            mask, pos = torch.ones(1, n + 1, dtype=torch.long), torch.arange(n + 1)[None]
+            with torch.no_grad():
+                full, present = lm(emb, pos, G.causal_allowed(mask, pos))
+            want.append(full[0, -1])
+            new.append(present)
+            feeds["inputs_embeds"][b, 0] = emb[0, -1].numpy()
+            feeds["attention_mask"][b, :n] = 1
+            for i, (k, v) in enumerate(present):
+                feeds[f"past_key.{i}"][b, :, :n] = k[0, :, :n].numpy()
+                feeds[f"past_value.{i}"][b, :, :n] = v[0, :, :n].numpy()
+        for fp16, tol in ((False, 1e-4), (True, 3e-2)):
+            res = onnx_eval.run(self.graph("decoder_step.onnx", fp16), feeds)
+            self.assertEqual(res["new_key.1"].shape, (3, 2, 1, 8))
+            for b, n in enumerate(lens):
+                scale = max(1.0, float(want[b].abs().max()))
+                self.assertLess(max_diff(res["logits"][b, 0], want[b]) / scale, tol, (b, fp16))
+                for i, (k, v) in enumerate(new[b]):
+                    self.assertLess(max_diff(res[f"new_key.{i}"][b, :, 0], k[0, :, n]), tol * scale, (b, i, fp16))
+                    self.assertLess(max_diff(res[f"new_value.{i}"][b, :, 0], v[0, :, n]), tol * scale, (b, i, fp16))
 
     def test_onnx_decoder_fully_masked_rows(self):
         """Left padding with position -1 on the pads: their queries see no key at all.  The real rows must stay exact

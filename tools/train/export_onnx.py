@@ -11,6 +11,10 @@ Layout:
                              inputs_embeds [B,T,D], attention_mask [B,S], position_ids [B,T],
                              past_key_values.{i}.key/value [B,KVH,S-T,hd]
                              -> logits [B,T,V], present.{i}.key/value [B,KVH,S,hd]
+  onnx/decoder_step.onnx     one decode step over a pre-allocated cache (step_graph.py):
+                             inputs_embeds [B,1,D], attention_mask [B,L], position_ids [B,1],
+                             past_key.{i}/past_value.{i} [B,KVH,L,hd]
+                             -> logits [B,1,V], new_key.{i}/new_value.{i} [B,KVH,1,hd]
   onnx/text_encoder.onnx     input_ids [B,T], attention_mask [B,T] -> text_embeds [B,E]
   onnx/vision_encoder.onnx   pixel_values -> image_features [B,P,D] (tower + projector, for transformers.js)
   reference/                 golden tensors from this framework, for the Java runtime's tests
@@ -24,6 +28,7 @@ import torch
 import torch.nn as nn
 
 from demo_model import causal_allowed
+from step_graph import export_step_graph
 
 OPSET = 17
 MEAN = [0.48145466, 0.4578275, 0.40821073]
@@ -128,6 +133,7 @@ def export_graphs(model, onnx_dir, layer):
     pos = torch.arange(past_len, past_len + t).expand(2, t)
     _export(DecoderGraph(model), (emb, mask, pos, *past), f"{onnx_dir}/decoder_model_merged.onnx",
             ["inputs_embeds", "attention_mask", "position_ids"] + names_in, ["logits"] + names_out, axes)
+    export_step_graph(model.lm, f"{onnx_dir}/decoder_step.onnx")
 
 
 def write_configs(model, vocab, out, model_id, layer, max_new_tokens=32):

@@ -3,18 +3,29 @@ package io.llavastream.cli;
 import io.llavastream.model.EncodedImages;
 import io.llavastream.model.LlavaModel;
 import io.llavastream.model.bench.DecodeThroughput;
+import io.llavastream.model.decode.LlamaDecoder;
 import io.llavastream.scenes.PromptTemplate;
 import io.llavastream.scenes.Scene;
 import io.llavastream.scenes.SceneGenerator;
 import io.llavastream.scenes.SceneRenderer;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.ToDoubleFunction;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code bench decode}: decode tokens/s with continuous batching at several concurrencies. */
+/**
+ * {@code bench decode}: decode tokens/s with continuous batching at several concurrencies. Every concurrency runs
+ * with the same ONNX Runtime intra-op threads ({@code --threads}; 0 = one per core, at most 4), so the ratios
+ * compare batching alone. With {@code --decode-graph both} the step graph and the merged decoder alternate in one
+ * process, run after run, so that machine load hits both alike; with {@code --rounds N} every figure is the median
+ * of N runs.
+ */
 @Command(name = "decode", mixinStandardHelpOptions = true,
         description = "Decode tokens/s with continuous batching at each concurrency, and the ratio to the first.")
 final class BenchDecodeCommand implements Callable<Integer> {
@@ -27,12 +38,31 @@ final class BenchDecodeCommand implements Callable<Integer> {
     int requests;
     @Option(names = "--max-new-tokens", defaultValue = "32", description = "Default ${DEFAULT-VALUE}.")
     int maxNewTokens;
-    @Option(names = "--json", description = "One JSON object per concurrency.")
+    @Option(names = "--json", description = "One JSON object per graph and concurrency.")
     boolean json;
+    @Option(names = "--decode-graph", defaultValue = "step", description = "Graph of the batched decode steps: "
+            + "step (onnx/decoder_step.onnx over the in-place cache; the merged decoder when the model lacks it), "
+            + "merged (decoder_model_merged.onnx over the same cache, which copies it every step), or both "
+            + "(alternating, with the ratio step / merged). Default ${DEFAULT-VALUE}.")
+    String decodeGraph;
+    @Option(names = "--rounds", defaultValue = "1", description = "Runs per graph and concurrency; figures are "
+            + "medians (default ${DEFAULT-VALUE}).")
+    int rounds;
 
     @Override
     public Integer call() {
+        if (!List.of("step", "merged", "both").contains(decodeGraph)) {
+            throw new IllegalArgumentException("--decode-graph must be step, merged or both, got " + decodeGraph);
+        }
+        if (rounds < 1) {
+            throw new IllegalArgumentException("--rounds must be >= 1, got " + rounds);
+        }
+        List<String> graphs = "both".equals(decodeGraph) ? List.of("step", "merged") : List.of(decodeGraph);
+        Map<String, LlamaDecoder> decoders = new LinkedHashMap<>();
         try (LlavaModel model = modelOptions.load()) {
+            for (String g : graphs) {
+                decoders.put(g, new LlamaDecoder(model.directory(), modelOptions.engineOptions(), "step".equals(g)));
+            }
             List<float[]> prompts = new ArrayList<>();
             List<Integer> lengths = new ArrayList<>();
             for (Scene s : new SceneGenerator(4242).scenes(0, 16)) {
@@ -41,32 +71,92 @@ final class BenchDecodeCommand implements Callable<Integer> {
                 prompts.add(model.merge().scatter(ids, model.embedder().embed(ids), enc.perImage()));
                 lengths.add(ids.length);
             }
-            DecodeThroughput.run(model.decoder(), model.embedder(), prompts, lengths, 4, 16, maxNewTokens);  // warm-up
-            double base = 0;
-            double baseStep = 0;
-            for (int c : concurrency) {
-                DecodeThroughput.Result r = DecodeThroughput.run(model.decoder(), model.embedder(), prompts, lengths,
-                        c, requests, maxNewTokens);
-                base = base == 0 ? r.tokensPerSecond() : base;
-                double step = r.stats().stepTokensPerSecond();
-                baseStep = baseStep == 0 ? step : baseStep;
+            Map<String, List<List<DecodeThroughput.Result>>> results = new LinkedHashMap<>();
+            for (String g : graphs) {
+                DecodeThroughput.run(decoders.get(g), model.embedder(), prompts, lengths, 4, 16, maxNewTokens);  // warm-up
+                results.put(g, new ArrayList<>());
+                for (int i = 0; i < concurrency.size(); i++) {
+                    results.get(g).add(new ArrayList<>());
+                }
+            }
+            for (int round = 0; round < rounds; round++) {
+                for (int i = 0; i < concurrency.size(); i++) {
+                    for (String g : graphs) {
+                        results.get(g).get(i).add(DecodeThroughput.run(decoders.get(g), model.embedder(), prompts,
+                                lengths, concurrency.get(i), requests, maxNewTokens));
+                    }
+                }
+            }
+            report(decoders, results);
+        } finally {
+            decoders.values().forEach(LlamaDecoder::close);
+        }
+        return 0;
+    }
+
+    private void report(Map<String, LlamaDecoder> decoders, Map<String, List<List<DecodeThroughput.Result>>> results) {
+        int threads = modelOptions.engineOptions().intraOpThreads();
+        for (String g : results.keySet()) {
+            String graph = decoders.get(g).hasStepGraph() ? "decoder_step.onnx" : "decoder_model_merged.onnx";
+            if (!json) {
+                System.out.printf("decode steps on %s, %d intra-op threads at every concurrency%s%n", graph, threads,
+                        rounds > 1 ? ", medians of " + rounds + " runs" : "");
+            }
+            List<List<DecodeThroughput.Result>> byC = results.get(g);
+            double base = median(byC.get(0), DecodeThroughput.Result::tokensPerSecond);
+            double baseStep = median(byC.get(0), r -> r.stats().stepTokensPerSecond());
+            for (int i = 0; i < byC.size(); i++) {
+                List<DecodeThroughput.Result> rs = byC.get(i);
+                DecodeThroughput.Result r = rs.stream().sorted(Comparator.comparingDouble(
+                        DecodeThroughput.Result::tokensPerSecond)).toList().get(rs.size() / 2);
+                double tps = median(rs, DecodeThroughput.Result::tokensPerSecond);
+                double step = median(rs, x -> x.stats().stepTokensPerSecond());
+                double prefill = median(rs, x -> x.stats().prefillNanos() / 1e9);
+                double copies = median(rs, x -> x.stats().cacheCopyNanos() / 1e9);
+                double steps = median(rs, x -> x.stats().stepNanos() / 1e9);
+                double seconds = median(rs, DecodeThroughput.Result::seconds);
                 if (json) {
-                    JsonLines.print(JsonLines.object().put("concurrency", c).put("requests", r.requests())
-                            .put("tokens", r.tokens()).put("seconds", r.seconds())
-                            .put("tokens_per_second", r.tokensPerSecond()).put("ratio_to_first", r.tokensPerSecond() / base)
+                    JsonLines.print(JsonLines.object().put("decode_graph", graph).put("concurrency", r.concurrency())
+                            .put("requests", r.requests()).put("tokens", r.tokens()).put("seconds", seconds)
+                            .put("tokens_per_second", tps).put("ratio_to_first", tps / base)
                             .put("step_tokens_per_second", step).put("step_ratio_to_first", step / baseStep)
-                            .put("prefill_seconds", r.stats().prefillNanos() / 1e9)
-                            .put("rebuild_seconds", r.stats().rebuildNanos() / 1e9)
-                            .put("step_seconds", r.stats().stepNanos() / 1e9));
+                            .put("prefill_seconds", prefill).put("cache_copy_seconds", copies)
+                            .put("step_seconds", steps).put("prefill_runs", r.stats().prefillRuns())
+                            .put("prefilled", r.stats().prefilled()).put("intra_op_threads", threads)
+                            .put("rounds", rounds));
                 } else {
                     System.out.printf("concurrency %3d: %6d tokens in %5.2fs = %7.1f tok/s (x%.2f); decode steps alone "
-                                    + "%7.1f tok/s (x%.2f); prefill %.2fs, cache rebuilds %.2fs, steps %.2fs%n", c,
-                            r.tokens(), r.seconds(), r.tokensPerSecond(), r.tokensPerSecond() / base, step,
-                            step / baseStep, r.stats().prefillNanos() / 1e9, r.stats().rebuildNanos() / 1e9,
-                            r.stats().stepNanos() / 1e9);
+                                    + "%7.1f tok/s (x%.2f); prefill %.2fs in %d runs, cache copies %.2fs, "
+                                    + "steps %.2fs%n", r.concurrency(), r.tokens(), seconds, tps, tps / base, step,
+                            step / baseStep, prefill, r.stats().prefillRuns(), copies, steps);
                 }
             }
         }
-        return 0;
+        if (results.size() == 2) {
+            compare(results.get("step"), results.get("merged"));
+        }
+    }
+
+    /** Per concurrency, the step graph's tokens/s over the merged decoder's (medians). */
+    private void compare(List<List<DecodeThroughput.Result>> step, List<List<DecodeThroughput.Result>> merged) {
+        for (int i = 0; i < step.size(); i++) {
+            double e2e = median(step.get(i), DecodeThroughput.Result::tokensPerSecond)
+                    / median(merged.get(i), DecodeThroughput.Result::tokensPerSecond);
+            double steps = median(step.get(i), r -> r.stats().stepTokensPerSecond())
+                    / median(merged.get(i), r -> r.stats().stepTokensPerSecond());
+            if (json) {
+                JsonLines.print(JsonLines.object().put("concurrency", concurrency.get(i))
+                        .put("step_graph_over_merged_tokens_per_second", e2e)
+                        .put("step_graph_over_merged_step_tokens_per_second", steps));
+            } else {
+                System.out.printf("concurrency %3d: step graph / merged decoder = x%.2f end to end, x%.2f decode steps "
+                        + "alone%n", concurrency.get(i), e2e, steps);
+            }
+        }
+    }
+
+    private static double median(List<DecodeThroughput.Result> rs, ToDoubleFunction<DecodeThroughput.Result> f) {
+        double[] v = rs.stream().mapToDouble(f).sorted().toArray();
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 }

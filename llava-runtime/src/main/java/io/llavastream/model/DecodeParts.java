@@ -10,11 +10,14 @@ import java.util.List;
 /**
  * What the decode stage needs and nothing more: the LLaMA decoder with its KV cache, the token embedder (each
  * generated token is embedded for the next step) and the tokenizer (to detokenize answers). Loads
- * {@code decoder_model_merged.onnx} and {@code embed_tokens.onnx}.
+ * {@code decoder_model_merged.onnx} and {@code embed_tokens.onnx}, and {@code decoder_step.onnx} when the directory
+ * has it (the batcher's in-place decode step; without it the batcher steps on the merged decoder).
  */
 public final class DecodeParts implements AutoCloseable {
     /** The graphs these parts load, under {@code onnx/}. */
     public static final List<String> GRAPHS = List.of("decoder_model_merged.onnx", "embed_tokens.onnx");
+    /** Loaded when present: the batched decode step over the in-place cache. */
+    public static final List<String> OPTIONAL_GRAPHS = List.of(LlamaDecoder.STEP_GRAPH);
 
     private final ModelDirectory dir;
     private final LlamaDecoder decoder;

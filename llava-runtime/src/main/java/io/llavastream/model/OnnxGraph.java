@@ -62,6 +62,19 @@ public final class OnnxGraph implements AutoCloseable {
         }
     }
 
+    /**
+     * Runs the graph writing its outputs into {@code pinned} (tensors the caller owns, over its own buffers, of the
+     * outputs' exact shapes): ONNX Runtime allocates and copies nothing for them. Only those outputs are computed.
+     * The caller closes the result; that leaves the pinned tensors open.
+     */
+    public OrtSession.Result run(Map<String, OnnxTensor> inputs, Map<String, OnnxTensor> pinned) {
+        try {
+            return session.run(inputs, pinned);
+        } catch (OrtException e) {
+            throw new ModelException(path.getFileName() + " failed: " + e.getMessage(), e);
+        }
+    }
+
     public OnnxTensor floats(float[] data, long... shape) {
         return floats(FloatBuffer.wrap(data), shape);
     }

@@ -3,9 +3,13 @@ package io.llavastream.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.llavastream.model.decode.ContinuousBatcher;
+import io.llavastream.model.decode.SamplingParams;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -63,6 +67,35 @@ class StagePartsTest {
              var batcher = p.batcher(2)) {
             assertThat(batcher.inFlight()).isZero();
             assertThat(p.modelId()).isEqualTo(p.directory().config().modelId());
+        }
+    }
+
+    @Test
+    void withoutTheStepGraphTheBatcherStepsOnTheMergedDecoderAndDecodesAsWithIt() throws IOException {
+        List<long[]> fallback = new ArrayList<>();
+        List<long[]> stepGraph = new ArrayList<>();
+        try (DecodeParts p = DecodeParts.load(only(DecodeParts.GRAPHS), EngineOptions.cpu());
+             DecodeParts q = DecodeParts.load(TestModels.demo(), EngineOptions.cpu())) {
+            assertThat(p.decoder().hasStepGraph()).isFalse();
+            assertThat(q.decoder().hasStepGraph()).isTrue();
+            long[] ids = q.tokenizer().encode("USER: what colour is the circle? ASSISTANT:");
+            float[] embeds = q.embedder().embed(ids);
+            for (var parts : List.of(p, q)) {
+                try (var batcher = parts.batcher(4)) {
+                    for (int i = 0; i < 3; i++) {
+                        batcher.submit(new ContinuousBatcher.Request(i, Arrays.copyOf(embeds, (ids.length - i)
+                                * q.directory().config().text().hiddenSize()), ids.length - i, SamplingParams.greedy(12)));
+                    }
+                    long[][] out = new long[3][];
+                    while (batcher.inFlight() > 0) {
+                        batcher.step().forEach(f -> out[(Integer) f.tag()] = f.generation().tokenIds());
+                    }
+                    (parts == p ? fallback : stepGraph).addAll(List.of(out));
+                }
+            }
+        }
+        for (int i = 0; i < 3; i++) {
+            assertThat(fallback.get(i)).containsExactly(stepGraph.get(i));
         }
     }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.llavastream.model.decode.ContinuousBatcher;
 import io.llavastream.model.decode.SamplingParams;
 import io.llavastream.scenes.PromptTemplate;
 import io.llavastream.scenes.Scene;
@@ -12,14 +13,17 @@ import io.llavastream.scenes.SceneWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The independent reference: transformers.js, loading the model directory as a LlavaForConditionalGeneration and
- * starting from the same PNG files through its own processor, produces the same greedy tokens as the Java runtime.
+ * starting from the same PNG files (generated scenes and samples/) through its own processor, produces the same greedy
+ * tokens as the Java runtime, both one sequence at a time and all cases in one continuous batch.
  * A divergence is accepted only at a step where transformers.js's top two logits lie within 1e-4; it is reported.
  */
 class TransformersJsAgreementTest {
@@ -57,6 +61,10 @@ class TransformersJsAgreementTest {
             lines.add(json.writeValueAsString(json.createObjectNode().put("image", png)
                     .put("prompt", PromptTemplate.userTurn(q))));
         }
+        for (Path png : samplePngs()) {
+            lines.add(json.writeValueAsString(json.createObjectNode().put("image", png.toString())
+                    .put("prompt", PromptTemplate.captionPrompt())));
+        }
         cases = dir.resolve("cases.jsonl");
         Files.write(cases, lines);
     }
@@ -65,10 +73,35 @@ class TransformersJsAgreementTest {
     void greedyTokensEqualTransformersJsFromTheSamePngFiles() throws Exception {
         List<JsonNode> ref = TransformersJs.run(TestModels.demo(), cases, "--max-new-tokens",
                 Integer.toString(MAX_NEW_TOKENS));
-        assertThat(ref).hasSize(2 * SCENES);
+        assertThat(ref).hasSize(2 * SCENES + samplePngs().size());
         int identical = 0;
         List<String> nearTies = new ArrayList<>();
-        try (LlavaModel model = LlavaModel.load(TestModels.demo(), EngineOptions.cpu())) {
+        try (LlavaModel model = LlavaModel.load(TestModels.demo(), EngineOptions.cpu());
+             ContinuousBatcher batcher = new ContinuousBatcher(model.decoder(), model.embedder(), 32)) {
+            assertThat(model.decoder().hasStepGraph()).isTrue();
+            for (int i = 0; i < ref.size(); i++) {  // every case also through one batch (32 rows, the rest join later)
+                JsonNode r = ref.get(i);
+                long[] ids = model.merge().expand(model.tokenizer().encode(r.get("prompt").asText()), 1);
+                EncodedImages enc = model.encode(model.pixelValues(Files.readAllBytes(Path.of(r.get("image")
+                        .asText()))), 1);
+                batcher.submit(new ContinuousBatcher.Request(i, model.merge().scatter(ids, model.embedder().embed(ids),
+                        enc.perImage()), ids.length, SamplingParams.greedy(MAX_NEW_TOKENS)));
+            }
+            Map<Object, long[]> batched = new HashMap<>();
+            while (batcher.inFlight() > 0) {
+                batcher.step().forEach(f -> batched.put(f.tag(), f.generation().tokenIds()));
+            }
+            for (int i = 0; i < ref.size(); i++) {
+                JsonNode r = ref.get(i);
+                long[] js = longs(r.get("token_ids"));
+                int k = firstDifference(batched.get(i), js);
+                if (k >= 0) {
+                    JsonNode top2 = r.get("top2").get(k);
+                    assertThat(top2.get(0).asDouble() - top2.get(1).asDouble())
+                            .as("batched divergence from transformers.js at case %d step %d", i, k).isLessThan(NEAR_TIE);
+                    nearTies.add("batched case " + i + " step " + k);
+                }
+            }
             for (JsonNode r : ref) {
                 String prompt = r.get("prompt").asText();
                 byte[] png = Files.readAllBytes(Path.of(r.get("image").asText()));
@@ -110,6 +143,14 @@ class TransformersJsAgreementTest {
         }
         System.out.println("pixel values vs transformers.js on scenes: max |diff| = " + worst);
         assertThat(worst).isLessThan(1e-5f);
+    }
+
+    /** The PNG files of the repository's sample set (samples/). */
+    private static List<Path> samplePngs() throws java.io.IOException {
+        Path samples = Path.of(System.getProperty("llava.repo.root", ".")).resolve("samples");
+        try (var files = Files.list(samples)) {
+            return files.filter(f -> f.toString().endsWith(".png")).sorted().toList();
+        }
     }
 
     private static int firstDifference(long[] a, long[] b) {

@@ -1,6 +1,6 @@
 package io.llavastream.model.decode;
 
-/** One sequence in a {@link ContinuousBatcher}: its sampler, generated tokens and place in the shared cache. */
+/** One sequence in a {@link ContinuousBatcher}: its sampler, generated tokens and row in the shared cache. */
 final class BatchRow {
     final Object tag;
     final SamplingParams params;
@@ -10,10 +10,8 @@ final class BatchRow {
     int generated;
     /** Tokens in the KV cache for this row (prompt + generated - 1: the last token is not fed yet). */
     int cacheLength;
-    /** Row in {@link #block}'s tensors. */
+    /** Row in the batch's {@link KvSlots}. */
     int index;
-    /** The cache block holding this row: its prefill block until it joins, then the batch's. */
-    KvBlock block;
     boolean done;
     FinishReason reason;
     long prefillNanos;

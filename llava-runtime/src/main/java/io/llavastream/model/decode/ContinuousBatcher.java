@@ -1,25 +1,24 @@
 package io.llavastream.model.decode;
 
-import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtSession;
 import io.llavastream.model.text.TokenEmbedder;
 import java.nio.FloatBuffer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * Continuous batching: requests join the running batch at the next step and finished ones leave, so the decoder
  * always runs as many sequences as are in flight (up to {@code maxBatch}).
  *
- * <p>Each step runs one token for every row over a shared, left-padded KV cache [B, KVH, S, hd]; the attention
- * mask zeroes the padding and every row keeps its own positions. While the membership is unchanged, the step's
- * {@code present.*} outputs are fed back as the next {@code past_key_values.*} without a copy. When requests join
- * (after their own prefill) or leave, the cache is rebuilt once: live rows are copied, right-aligned, into a new
- * padded layout. Not thread-safe: one thread drives {@link #step()}.
+ * <p>Each step: 1. every waiting request that fits is prefilled, all of them in one right-padded run of the
+ * merged decoder (outputs pinned in {@link PrefillBuffers}), and its keys are copied once into a free row of the
+ * batch's {@link KvSlots} cache; 2. one
+ * batched decode step ({@link SlotStep}) runs every live row one token at its own position and writes the new
+ * keys into the cache in place; 3. finished rows leave, the last row moving into the freed row, so the live rows
+ * stay the prefix the graph reads. Nothing is realigned or rebuilt. Not thread-safe: one thread drives
+ * {@link #step()}.
  */
 public final class ContinuousBatcher implements AutoCloseable {
     /** A prompt to decode; {@code tag} comes back with its result. */
@@ -30,18 +29,44 @@ public final class ContinuousBatcher implements AutoCloseable {
     public record Finished(Object tag, Generation generation) {
     }
 
+    /**
+     * Where the batcher's time went, in nanoseconds, and how full its steps were.
+     *
+     * @param prefillNanos   batched prefill runs
+     * @param cacheCopyNanos copies into and within the cache: a joining row's prefill keys, a leaving row's
+     *                       replacement, capacity growth (not the per-step write of the new keys, part of a step)
+     * @param stepNanos      batched decode steps, with their cache writes and sampling
+     * @param rowSteps       tokens decoded by batched steps (live rows summed over steps)
+     * @param prefillRuns    prefill graph runs
+     * @param prefilled      prompts prefilled
+     */
+    public record Stats(long prefillNanos, long cacheCopyNanos, long stepNanos, long steps, long rowSteps,
+                        long prefillRuns, long prefilled) {
+        /** Tokens per second of the batched decode steps alone (no prefill, no cache copies). */
+        public double stepTokensPerSecond() {
+            return stepNanos == 0 ? 0 : rowSteps / (stepNanos / 1e9);
+        }
+    }
+
     private final LlamaDecoder decoder;
     private final TokenEmbedder embedder;
     private final int maxBatch;
     private final long eos;
     private final int context;
+    private final int hidden;
     private final ArrayDeque<Request> waiting = new ArrayDeque<>();
+    /** The live rows; row i's keys are in row i of {@link #cache}. */
     private final List<BatchRow> rows = new ArrayList<>();
-    private final List<BatchRow> joining = new ArrayList<>();
-    /** Cache blocks alive: the batch's current one and the prefill blocks of rows waiting to join. */
-    private final List<KvBlock> blocks = new ArrayList<>();
-    /** The shared cache the running rows decode over, [B, KVH, S, hd] per layer. */
-    private KvBlock current;
+    private final KvSlots cache;
+    private final SlotStep stepper;
+    private final PrefillBuffers prefillOut;
+    private long prefillNanos;
+    private long copyNanos;
+    private long stepNanos;
+    private long steps;
+    private long rowSteps;
+    private long prefillRuns;
+    private long prefilled;
 
     public ContinuousBatcher(LlamaDecoder decoder, TokenEmbedder embedder, int maxBatch) {
         if (maxBatch < 1) {
@@ -52,49 +77,46 @@ public final class ContinuousBatcher implements AutoCloseable {
         this.maxBatch = maxBatch;
         this.eos = decoder.config().eosTokenId();
         this.context = decoder.config().maxPositionEmbeddings();
-    }
-
-    private Stats stats = new Stats(0, 0, 0, 0, 0);
-
-    /**
-     * Where the batcher's time went, in nanoseconds, and how full its steps were.
-     *
-     * @param rowSteps tokens decoded by batched steps (live rows summed over steps)
-     */
-    public record Stats(long prefillNanos, long rebuildNanos, long stepNanos, long steps, long rowSteps) {
-        Stats plus(long prefill, long rebuild, long step, long steps, long rows) {
-            return new Stats(prefillNanos + prefill, rebuildNanos + rebuild, stepNanos + step, this.steps + steps,
-                    rowSteps + rows);
-        }
-
-        /** Tokens per second of the batched decode steps alone (no prefill, no cache rebuilds). */
-        public double stepTokensPerSecond() {
-            return stepNanos == 0 ? 0 : rowSteps / (stepNanos / 1e9);
-        }
+        this.hidden = decoder.config().hiddenSize();
+        this.cache = new KvSlots(2 * decoder.config().numLayers(), maxBatch, decoder.config().numKeyValueHeads(),
+                decoder.config().headDim(), context);
+        this.stepper = new SlotStep(decoder, maxBatch);
+        this.prefillOut = new PrefillBuffers(decoder);
     }
 
     public Stats stats() {
-        return stats;
+        return new Stats(prefillNanos, copyNanos, stepNanos, steps, rowSteps, prefillRuns, prefilled);
     }
-    /** Prompts prefilled in one run: larger groups pad more and gain little on a CPU. */
-    static final int PREFILL_GROUP = 8;
 
+    /**
+     * Queues a request; it joins at the next step with a free row. A prompt longer than the context, or with fewer
+     * embeddings than it claims tokens, is refused here, before it can fail a batched run.
+     */
     public void submit(Request r) {
+        if (r.promptTokens() < 1 || r.promptTokens() > context) {
+            throw new IllegalArgumentException("prompt of " + r.promptTokens() + " tokens; expected 1.." + context
+                    + " (the context length)");
+        }
+        if (r.promptEmbeds().length < (long) r.promptTokens() * hidden) {
+            throw new IllegalArgumentException("prompt embeddings hold " + r.promptEmbeds().length + " floats; "
+                    + r.promptTokens() + " tokens x " + hidden + " need " + r.promptTokens() * hidden);
+        }
         waiting.add(r);
     }
 
     /**
-     * Drops the request tagged {@code tag} (compared with equals) wherever it is: waiting, prefilled and about to
-     * join, or decoding. It will not come back from {@link #step()}; a decoding row is masked like a finished one
-     * and its cache row freed at the next rebuild. Returns whether it was in flight.
+     * Drops the request tagged {@code tag} (compared with equals), waiting or decoding; its row is freed at once.
+     * It will not come back from {@link #step()}. Returns whether it was in flight.
      */
     public boolean cancel(Object tag) {
-        if (waiting.removeIf(r -> r.tag().equals(tag)) || joining.removeIf(r -> r.tag.equals(tag))) {
+        if (waiting.removeIf(r -> r.tag().equals(tag))) {
             return true;
         }
-        for (BatchRow r : rows) {
-            if (!r.done && r.tag.equals(tag)) {
-                r.done = true;
+        for (int i = 0; i < rows.size(); i++) {
+            if (rows.get(i).tag.equals(tag)) {
+                long t0 = System.nanoTime();
+                leave(i);
+                copyNanos += System.nanoTime() - t0;
                 return true;
             }
         }
@@ -103,234 +125,151 @@ public final class ContinuousBatcher implements AutoCloseable {
 
     /** Requests running or waiting. */
     public int inFlight() {
-        return waiting.size() + joining.size() + (int) rows.stream().filter(r -> !r.done).count();
+        return waiting.size() + rows.size();
+    }
+
+    /** The rows decoding now (for tests). */
+    int liveRows() {
+        return rows.size();
+    }
+
+    /** The cache's capacity in positions (for tests). */
+    int cacheCapacity() {
+        return cache.capacity();
     }
 
     /**
-     * One scheduler iteration: 1. admit waiting requests (prefill each), 2. rebuild the shared cache if the
-     * membership changed, 3. one batched decode step. Returns the requests that finished in it.
+     * One scheduler iteration: 1. admit waiting requests (one batched prefill), 2. one batched decode step,
+     * 3. finished rows leave. Returns the requests that finished in it.
      */
     public List<Finished> step() {
         List<Finished> finished = new ArrayList<>();
-        long t0 = System.nanoTime();
         admit(finished);
-        long t1 = System.nanoTime();
-        if (!joining.isEmpty() || deadRows() > rows.size() / 2) {
-            rebuild();
-        }
-        long t2 = System.nanoTime();
-        int live = rows.size() - deadRows();
         if (!rows.isEmpty()) {
             decodeStep(finished);
         }
-        stats = stats.plus(t1 - t0, t2 - t1, System.nanoTime() - t2, rows.isEmpty() ? 0 : 1, live);
         return finished;
     }
 
-    /** Admits waiting requests into free slots, prefilled in groups of at most {@value #PREFILL_GROUP}. */
+    /** Prefills every waiting request that has a free row, in one run, and copies its keys into that row. */
     private void admit(List<Finished> finished) {
-        int live = rows.size() - deadRows();
-        int free = maxBatch - live - joining.size();
-        // join in groups: each join costs a cache rebuild, so wait for a quarter of the batch to free up
-        if (waiting.isEmpty() || (live > 0 && free < Math.max(1, maxBatch / 4))) {
+        int j = Math.min(waiting.size(), maxBatch - rows.size());
+        if (j == 0) {
             return;
         }
-        while (!waiting.isEmpty() && free > 0) {
-            List<Request> group = new ArrayList<>();
-            while (!waiting.isEmpty() && free > 0 && group.size() < PREFILL_GROUP) {
-                group.add(waiting.poll());
-                free--;
-            }
-            prefill(group, finished);
+        List<Request> group = new ArrayList<>(j);
+        for (int i = 0; i < j; i++) {
+            group.add(waiting.poll());
         }
-    }
-
-    private int deadRows() {
-        int n = 0;
-        for (BatchRow r : rows) {
-            n += r.done ? 1 : 0;
-        }
-        return n;
-    }
-
-    /** Prefills {@code admitted} in one left-padded run; they join the batch at the next rebuild. */
-    private void prefill(List<Request> admitted, List<Finished> finished) {
-        int j = admitted.size();
-        int t = admitted.stream().mapToInt(Request::promptTokens).max().orElseThrow();
-        int d = decoder.config().hiddenSize();
-        float[] embeds = new float[j * t * d];
+        int t = group.stream().mapToInt(Request::promptTokens).max().orElseThrow();
+        float[] embeds = new float[j * t * hidden];
         long[] mask = new long[j * t];
         long[] positions = new long[j * t];
         for (int i = 0; i < j; i++) {
-            Request r = admitted.get(i);
-            int pad = t - r.promptTokens();
-            System.arraycopy(r.promptEmbeds(), 0, embeds, (i * t + pad) * d, r.promptTokens() * d);
-            for (int k = pad; k < t; k++) {
-                mask[i * t + k] = 1L;
-                positions[i * t + k] = k - pad;
+            Request r = group.get(i);
+            System.arraycopy(r.promptEmbeds(), 0, embeds, i * t * hidden, r.promptTokens() * hidden);
+            for (int k = 0; k < t; k++) {
+                mask[i * t + k] = k < r.promptTokens() ? 1L : 0L;
+                positions[i * t + k] = k;  // padding continues the count: it sees the row's tokens, never NaN
             }
         }
         long t0 = System.nanoTime();
-        OrtSession.Result result = decoder.prefillBatch(embeds, j, t, mask, positions);
-        long prefill = System.nanoTime() - t0;
-        float[] logits = copy((OnnxTensor) result.get("logits").orElseThrow());
-        int vocab = logits.length / (j * t);
-        KvBlock block = new KvBlock(presentOf(result), t, result);
-        for (int i = 0; i < j; i++) {
-            Request r = admitted.get(i);
-            BatchRow row = new BatchRow(r.tag(), r.params());
-            row.prefillNanos = prefill;
-            row.start = System.nanoTime();
-            row.cacheLength = r.promptTokens();
-            row.block = block;
-            row.index = i;
-            int last = (i * t + t - 1) * vocab;
-            if (row.accept(Arrays.copyOfRange(logits, last, last + vocab), eos, context)) {
-                finished.add(row.finish());
-            } else {
-                joining.add(row);
-            }
-        }
-        blocks.add(block);
-    }
-
-    private Map<String, OnnxTensor> presentOf(OrtSession.Result result) {
-        Map<String, OnnxTensor> out = new HashMap<>();
-        decoder.presentToPast().forEach((present, pastName) ->
-                out.put(pastName, (OnnxTensor) result.get(present).orElseThrow()));
-        return out;
-    }
-
-    /** Copies every live row's cache, right-aligned, into a new left-padded batch layout. */
-    private void rebuild() {
-        List<BatchRow> live = new ArrayList<>();
-        for (BatchRow r : rows) {
-            if (!r.done) {
-                live.add(r);
-            }
-        }
-        if (live.isEmpty() && joining.isEmpty()) {  // every row finished and nobody waits: drop the cache
-            rows.clear();
-            closeBlocks();
-            current = null;
-            return;
-        }
-        if (live.isEmpty() && adoptable()) {
-            adoptPrefillBlock();
-            return;
-        }
-        live.addAll(joining);
-        int s = live.stream().mapToInt(r -> r.cacheLength).max().orElse(0);
-        int kvh = decoder.config().numKeyValueHeads();
-        int hd = decoder.config().headDim();
-        Map<String, OnnxTensor> next = new HashMap<>();
-        for (String name : decoder.presentToPast().values()) {
-            float[] dst = new float[live.size() * kvh * s * hd];
-            Map<KvBlock, float[]> sources = new HashMap<>();
-            for (int b = 0; b < live.size(); b++) {
-                BatchRow r = live.get(b);
-                float[] src = sources.computeIfAbsent(r.block, k -> copy(k.tensors().get(name)));
-                int srcLen = r.block.length();
-                for (int h = 0; h < kvh; h++) {
-                    int from = ((r.index * kvh + h) * srcLen + (srcLen - r.cacheLength)) * hd;
-                    int to = ((b * kvh + h) * s + (s - r.cacheLength)) * hd;
-                    System.arraycopy(src, from, dst, to, r.cacheLength * hd);
+        try (OrtSession.Result result = decoder.prefillBatch(embeds, j, t, mask, positions,
+                prefillOut.outputs(j, t))) {
+            long prefill = System.nanoTime() - t0;
+            prefillNanos += prefill;
+            prefillRuns++;
+            prefilled += j;
+            FloatBuffer logits = prefillOut.logits();
+            int vocab = decoder.config().vocabSize();
+            long c0 = System.nanoTime();
+            for (int i = 0; i < j; i++) {
+                Request r = group.get(i);
+                BatchRow row = new BatchRow(r.tag(), r.params());
+                row.prefillNanos = prefill;
+                row.start = System.nanoTime();
+                row.cacheLength = r.promptTokens();
+                float[] last = new float[vocab];
+                logits.get((i * t + r.promptTokens() - 1) * vocab, last);
+                if (row.accept(last, eos, context)) {
+                    finished.add(row.finish());
+                } else {
+                    join(row, i, t);
                 }
             }
-            next.put(name, decoder.pastTensor(dst, live.size(), s));
+            copyNanos += System.nanoTime() - c0;
         }
-        joining.clear();
-        closeBlocks();
-        KvBlock batch = new KvBlock(next, s, () -> next.values().forEach(OnnxTensor::close));
-        blocks.add(batch);
-        rows.clear();
-        rows.addAll(live);
-        for (int b = 0; b < rows.size(); b++) {
-            rows.get(b).index = b;
-            rows.get(b).block = batch;
-        }
-        current = batch;
     }
 
-    /** The joining rows are exactly the rows of one prefill block, in order: it can serve as the batch as is. */
-    private boolean adoptable() {
-        KvBlock block = joining.get(0).block;
-        for (int i = 0; i < joining.size(); i++) {
-            if (joining.get(i).block != block || joining.get(i).index != i) {
-                return false;
-            }
+    /** Copies row {@code i} of the prefill's keys and values into the next free cache row. */
+    private void join(BatchRow row, int i, int t) {
+        int slot = rows.size();
+        cache.ensure(row.cacheLength + 1, slot);
+        for (int k = 0; k < 2 * decoder.config().numLayers(); k++) {
+            cache.copyIn(k, prefillOut.present(k), i, t, 0, slot, 0, row.cacheLength);
         }
-        return block.tensors().values().iterator().next().getInfo().getShape()[0] == joining.size();
+        row.index = slot;
+        rows.add(row);
     }
 
-    private void adoptPrefillBlock() {
-        KvBlock block = joining.get(0).block;
-        rows.clear();
-        rows.addAll(joining);
-        joining.clear();
-        blocks.remove(block);
-        closeBlocks();
-        blocks.add(block);
-        current = block;
+    /** Row {@code i} leaves: the last row moves into its cache row, so the live rows stay a prefix. */
+    private void leave(int i) {
+        int last = rows.size() - 1;
+        if (i != last) {
+            BatchRow moved = rows.get(last);
+            cache.moveRow(last, i, moved.cacheLength);
+            moved.index = i;
+            rows.set(i, moved);
+        }
+        rows.remove(last);
     }
 
-    /** Feeds every row's last token; finished rows stay (masked, ignored) until the next rebuild drops them. */
+    /** Feeds every row's last token at its own position; finished rows leave afterwards. */
     private void decodeStep(List<Finished> finished) {
         int b = rows.size();
-        int length = current.length();
-        int d = decoder.config().hiddenSize();
-        float[] embeds = new float[b * d];
-        long[] mask = new long[b * (length + 1)];
-        long[] positions = new long[b];
+        long t0 = System.nanoTime();
+        int needed = 0;
         for (BatchRow r : rows) {
-            System.arraycopy(embedder.embed(new long[] {r.lastToken()}), 0, embeds, r.index * d, d);
-            int row = r.index * (length + 1);
-            Arrays.fill(mask, row + length - r.cacheLength, row + length + 1, r.done ? 0L : 1L);
-            mask[row + length] = 1L;  // a finished row still needs one visible key, or its softmax is empty
-            positions[r.index] = r.cacheLength;
+            needed = Math.max(needed, r.cacheLength + 1);
         }
-        OrtSession.Result result = decoder.stepBatch(embeds, b, mask, positions, current.tensors());
-        float[] logits = copy((OnnxTensor) result.get("logits").orElseThrow());
+        cache.ensure(needed, b);
+        long t1 = System.nanoTime();
+        long[] tokens = new long[b];
+        int[] lengths = new int[b];
+        for (int i = 0; i < b; i++) {
+            tokens[i] = rows.get(i).lastToken();
+            lengths[i] = rows.get(i).cacheLength;
+        }
+        float[] logits = stepper.run(cache, embedder.embed(tokens), lengths, b);
         int vocab = logits.length / b;
-        closeBlocks();
-        current = new KvBlock(presentOf(result), length + 1, result);
-        blocks.add(current);
-        for (BatchRow r : rows) {
-            r.block = current;
-            if (r.done) {
-                continue;
-            }
+        boolean anyDone = false;
+        for (int i = 0; i < b; i++) {
+            BatchRow r = rows.get(i);
             r.cacheLength++;
-            if (r.accept(Arrays.copyOfRange(logits, r.index * vocab, (r.index + 1) * vocab), eos, context)) {
+            if (r.accept(Arrays.copyOfRange(logits, i * vocab, (i + 1) * vocab), eos, context)) {
                 finished.add(r.finish());
+                anyDone = true;
             }
         }
-    }
-
-    private static float[] copy(OnnxTensor t) {
-        FloatBuffer fb = t.getFloatBuffer();
-        float[] out = new float[fb.remaining()];
-        fb.get(out);
-        return out;
-    }
-
-    /** Releases every cache block except those that joining rows still need. */
-    private void closeBlocks() {
-        List<KvBlock> keep = new ArrayList<>();
-        for (KvBlock k : blocks) {
-            if (joining.stream().anyMatch(r -> r.block == k)) {
-                keep.add(k);
-            } else {
-                k.close();
+        long t2 = System.nanoTime();
+        for (int i = b - 1; anyDone && i >= 0; i--) {  // from the end: the row moved in is never one to drop
+            if (rows.get(i).done) {
+                leave(i);
             }
         }
-        blocks.clear();
-        blocks.addAll(keep);
+        long t3 = System.nanoTime();
+        steps++;
+        rowSteps += b;
+        stepNanos += t2 - t1;
+        copyNanos += (t1 - t0) + (t3 - t2);
     }
 
     @Override
     public void close() {
-        joining.clear();
-        closeBlocks();
+        stepper.close();
+        prefillOut.close();
+        cache.close();
+        rows.clear();
+        waiting.clear();
     }
 }

@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.nio.file.Files;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -18,10 +19,18 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The LLaMA-style decoder ({@code onnx/decoder_model_merged.onnx}) with a KV cache.
+ * The LLaMA-style decoder with a KV cache: {@code onnx/decoder_model_merged.onnx}, and, when the model directory has
+ * it, {@code onnx/decoder_step.onnx} for batched decode steps over a pre-allocated cache.
  *
- * <p>Graph: inputs_embeds [B,T,D], attention_mask [B,S], position_ids [B,T], past_key_values.{i}.key/value
- * [B,KVH,S-T,hd] to logits [B,T,V] and present.{i}.key/value [B,KVH,S,hd]. This class runs one sequence (B = 1).
+ * <p>{@code decoder_model_merged.onnx} (prefill, the single-sequence path, and the step fallback): inputs_embeds
+ * [B,T,D], attention_mask [B,S], position_ids [B,T], past_key_values.{i}.key/value [B,KVH,S-T,hd] to logits
+ * [B,T,V] and present.{i}.key/value [B,KVH,S,hd]; it concatenates past and new keys, so a step copies the cache.
+ *
+ * <p>{@code decoder_step.onnx} (written by tools/train/step_graph.py): inputs_embeds [B,1,D], attention_mask [B,L]
+ * (1 = slot holds a key of this row), position_ids [B,1], past_key.{i}/past_value.{i} [B,KVH,L,hd] to logits
+ * [B,1,V] and only new_key.{i}/new_value.{i} [B,KVH,1,hd]; the caller writes those into its cache (see
+ * {@link KvSlots}). Without it (a model directory written before the step graph existed), {@link SlotStep} runs the
+ * merged graph over the same cache and reads the new keys from the last position of present.*.
  */
 public final class LlamaDecoder implements AutoCloseable {
     private final OnnxGraph graph;
@@ -30,8 +39,19 @@ public final class LlamaDecoder implements AutoCloseable {
     private final Map<String, String> presentToPast = new LinkedHashMap<>();
     /** [context] ones in native memory; each step's attention mask is a zero-copy view of its first S entries. */
     private final LongBuffer ones;
+    /** decoder_step.onnx, or null when the directory lacks it or it is switched off. */
+    private final OnnxGraph step;
 
+    /** Loads the merged decoder, and the step graph when the directory has it. */
     public LlamaDecoder(ModelDirectory dir, EngineOptions options) {
+        this(dir, options, true);
+    }
+
+    /**
+     * @param useStepGraph load {@value #STEP_GRAPH} when present; false runs batched steps on the merged graph (the
+     *                     fallback, and the alternative the benchmark compares against)
+     */
+    public LlamaDecoder(ModelDirectory dir, EngineOptions options, boolean useStepGraph) {
         this.config = dir.config().text();
         Set<String> inputs = new HashSet<>(Set.of("inputs_embeds", "attention_mask", "position_ids"));
         Set<String> outputs = new HashSet<>(Set.of("logits"));
@@ -48,6 +68,74 @@ public final class LlamaDecoder implements AutoCloseable {
         for (int i = 0; i < config.maxPositionEmbeddings(); i++) {
             ones.put(i, 1L);
         }
+        this.step = useStepGraph && Files.isRegularFile(dir.graph(STEP_GRAPH)) ? loadStep(dir, options) : null;
+    }
+
+    /** The step graph's file under onnx/; optional. */
+    public static final String STEP_GRAPH = "decoder_step.onnx";
+
+    private OnnxGraph loadStep(ModelDirectory dir, EngineOptions options) {
+        Set<String> in = new HashSet<>(Set.of("inputs_embeds", "attention_mask", "position_ids"));
+        Set<String> out = new HashSet<>(Set.of("logits"));
+        for (int t = 0; t < 2 * config.numLayers(); t++) {
+            in.add(stepPast(t));
+            out.add(stepNew(t));
+        }
+        try {
+            return new OnnxGraph(dir.graph(STEP_GRAPH), options, in, out);
+        } catch (RuntimeException e) {
+            graph.close();
+            throw e;
+        }
+    }
+
+    /** Whether batched steps run on decoder_step.onnx (else on the merged graph). */
+    public boolean hasStepGraph() {
+        return step != null;
+    }
+
+    /** Cache tensor t (2 per layer: key, value) as the batched step's graph names its input. */
+    String pastName(int t) {
+        return step != null ? stepPast(t) : "past_key_values." + t / 2 + "." + kv(t);
+    }
+
+    /** The output holding tensor t's new keys: [B,KVH,1,hd] for the step graph, [B,KVH,L+1,hd] for the merged. */
+    String newName(int t) {
+        return step != null ? stepNew(t) : presentName(t);
+    }
+
+    /** The merged graph's present output of tensor t. */
+    static String presentName(int t) {
+        return "present." + t / 2 + "." + kv(t);
+    }
+
+    private static String stepPast(int t) {
+        return "past_" + kv(t) + "." + t / 2;
+    }
+
+    private static String stepNew(int t) {
+        return "new_" + kv(t) + "." + t / 2;
+    }
+
+    private static String kv(int t) {
+        return t % 2 == 0 ? "key" : "value";
+    }
+
+    /**
+     * Runs a batched step on the step graph, or on the merged graph without one, writing logits and {@link #newName}
+     * outputs into the caller's pinned tensors; the caller closes the result.
+     */
+    OrtSession.Result runStep(Map<String, OnnxTensor> inputs, Map<String, OnnxTensor> pinnedOutputs) {
+        return (step != null ? step : graph).run(inputs, pinnedOutputs);
+    }
+
+    /** A tensor over {@code data} (zero-copy when direct and native-order). */
+    OnnxTensor floats(FloatBuffer data, long... shape) {
+        return graph.floats(data, shape);
+    }
+
+    OnnxTensor longs(LongBuffer data, long... shape) {
+        return graph.longs(data, shape);
     }
 
     /** An empty cache: zero-length past tensors [1, KVH, 0, hd], which the graph accepts for prefill. */
@@ -89,34 +177,19 @@ public final class LlamaDecoder implements AutoCloseable {
     }
 
     /**
-     * One decode step for a batch of B sequences, one new token each, over a shared left-padded past.
-     *
-     * @param embeds    [B, D] the new token of every row
-     * @param mask      [B, S+1] 1 for real tokens, 0 for left padding
-     * @param positions [B] each row's position (its own length so far)
-     * @param past      past_key_values.* tensors [B, KVH, S, hd]
-     * @return the run result, owned by the caller: logits [B, 1, V] and present.* [B, KVH, S+1, hd]
-     */
-    OrtSession.Result stepBatch(float[] embeds, int batch, long[] mask, long[] positions,
-                                Map<String, OnnxTensor> past) {
-        Map<String, OnnxTensor> in = new HashMap<>(past);
-        try (OnnxTensor e = graph.floats(embeds, batch, 1, config.hiddenSize());
-             OnnxTensor m = graph.longs(mask, batch, mask.length / batch);
-             OnnxTensor p = graph.longs(positions, batch, 1)) {
-            in.put("inputs_embeds", e);
-            in.put("attention_mask", m);
-            in.put("position_ids", p);
-            return graph.run(in);
-        }
-    }
-
-    /**
-     * Prefill of B prompts at once, left-padded to the longest: embeds [B, T, D] (zeros at padding), mask [B, T],
-     * positions [B, T] (each row counts from 0 at its first real token), over an empty past.
+     * Prefill of B prompts at once, right-padded to the longest: embeds [B, T, D], mask [B, T] (1 for a row's
+     * tokens, 0 for its padding), positions [B, T] (0, 1, ... in every row), over an empty past. Row b's keys sit at
+     * positions 0..len-1 of present.*, where its slots in {@link KvSlots} want them.
      *
      * @return the run result, owned by the caller: logits [B, T, V] and present.* [B, KVH, T, hd]
      */
     OrtSession.Result prefillBatch(float[] embeds, int batch, int tokens, long[] mask, long[] positions) {
+        return prefillBatch(embeds, batch, tokens, mask, positions, null);
+    }
+
+    /** As above, writing logits and present.* into {@code pinned} (see {@link PrefillBuffers}) when not null. */
+    OrtSession.Result prefillBatch(float[] embeds, int batch, int tokens, long[] mask, long[] positions,
+                                   Map<String, OnnxTensor> pinned) {
         Map<String, OnnxTensor> in = new HashMap<>();
         List<OnnxTensor> owned = new java.util.ArrayList<>();
         try {
@@ -135,19 +208,10 @@ public final class LlamaDecoder implements AutoCloseable {
             in.put("inputs_embeds", e);
             in.put("attention_mask", m);
             in.put("position_ids", p);
-            return graph.run(in);
+            return pinned == null ? graph.run(in) : graph.run(in, pinned);
         } finally {
             owned.forEach(OnnxTensor::close);
         }
-    }
-
-    /** A past tensor [B, KVH, S, hd] over {@code data}. */
-    OnnxTensor pastTensor(float[] data, int batch, int length) {
-        return graph.floats(data, batch, config.numKeyValueHeads(), length, config.headDim());
-    }
-
-    Map<String, String> presentToPast() {
-        return presentToPast;
     }
 
     private float[] lastRow(OrtSession.Result r, int tokens) {
@@ -166,5 +230,8 @@ public final class LlamaDecoder implements AutoCloseable {
     @Override
     public void close() {
         graph.close();
+        if (step != null) {
+            step.close();
+        }
     }
 }

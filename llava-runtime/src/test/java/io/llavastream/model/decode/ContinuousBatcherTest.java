@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Continuous batching gives the same tokens as decoding each request alone: requests join a running batch at
- * different steps, leave at different steps, and the left-padded shared cache must not leak between rows. A
+ * different steps, leave at different steps, and the shared cache must not leak between rows. A
  * difference is allowed only where the single-sequence run's top two logits lie within 1e-4 (batching changes the
  * order of summation); it is reported.
  */
