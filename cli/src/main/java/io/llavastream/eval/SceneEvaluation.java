@@ -102,7 +102,8 @@ public final class SceneEvaluation {
     private Results answer(List<Scene> scenes) {
         Results r = new Results(new HashMap<>(), new HashMap<>());
         try (InProcessDriver driver = new InProcessDriver(model, PostChecks.defaults(), BATCH,
-                SamplingParams.greedy(MAX_NEW_TOKENS), wire, new VisionCache(), Clock.systemUTC(), o -> collect(o, r))) {
+                SamplingParams.greedy(MAX_NEW_TOKENS), wire, new VisionCache(), Clock.systemUTC(),
+                o -> collect(o, r))) {
             for (Scene s : scenes) {
                 byte[] png = SceneRenderer.png(s);
                 driver.submit(PngPosts.of(postId(s, -1), "eval", png));

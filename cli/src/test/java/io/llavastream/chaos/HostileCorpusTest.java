@@ -127,6 +127,17 @@ class HostileCorpusTest {
         DecodeRequest shortTensor = decode(Topics.DECODE_REQUESTS, "decode-requests/tensor-bytes-disagree-with-shape");
         assertThatThrownBy(() -> TensorCodec.floats(shortTensor.getInputsEmbeds()))
                 .isInstanceOf(IllegalArgumentException.class);
+        DecodeRequest outside = decode(Topics.DECODE_REQUESTS, "decode-requests/image-position-outside-prompt");
+        assertThat(outside.getInputsEmbeds()).isNull();
+        assertThat(outside.getImagePositions()).containsExactly(outside.getInputIds().size());
+        assertThat(TensorCodec.shape(outside.getImageFeatures())).containsExactly(1, model.hiddenSize());
+        DecodeRequest negative = decode(Topics.DECODE_REQUESTS, "decode-requests/input-id-outside-vocabulary");
+        assertThat(negative.getInputIds().get(0)).isEqualTo(-1L);
+        assertThat(negative.getImagePositions()).containsExactly(1);
+        DecodeRequest shortHv = decode(Topics.DECODE_REQUESTS,
+                "decode-requests/image-features-bytes-disagree-with-shape");
+        assertThatThrownBy(() -> TensorCodec.floats(shortHv.getImageFeatures()))
+                .isInstanceOf(IllegalArgumentException.class);
         MergeRequest other = decode(Topics.MERGE_REQUESTS, "merge-requests/features-of-another-vision-model");
         assertThat(other.getFeatures().getVisionModelId()).isNotEqualTo(model.visionModelId());
         assertThat(TensorCodec.shape(other.getFeatures().getPatchFeatures()))

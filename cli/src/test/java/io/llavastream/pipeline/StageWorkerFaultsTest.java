@@ -145,7 +145,8 @@ class StageWorkerFaultsTest {
         assertThat(dead.get("hv-position-outside/0").getErrorType()).isEqualTo("BAD_DECODE_REQUEST");
         assertThat(dead.get("hv-position-outside/0").getErrorMessage())
                 .contains("image_positions[1] = 80 is outside the prompt's 80 tokens");
-        assertThat(dead.get("hv-id-outside/0").getErrorMessage()).contains("input_ids[0] = -1 is outside the vocabulary");
+        assertThat(dead.get("hv-id-outside/0").getErrorMessage())
+                .contains("input_ids[0] = -1 is outside the vocabulary");
         assertThat(dead.get("hv-id-outside/0").getStage()).isEqualTo("decode");
         Map<String, Answer> answers = new ConcurrentHashMap<>();
         client.read(Topics.ANSWERS, Duration.ofSeconds(120), r -> {

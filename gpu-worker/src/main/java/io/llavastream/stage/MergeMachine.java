@@ -25,8 +25,8 @@ import java.util.List;
  * one run over the batch, and the prompt is tokenized with its {@code <image>} expanded to P placeholders.
  * Publishes the decode request, keyed by task id: input_ids [T], Hv as image_features [P,D] in the {@link
  * WireDtype} (FP16 by default) and image_positions [P], the placeholders' indices; the decode stage embeds the ids
- * and scatters Hv in, so the [T,D] prompt never crosses Kafka. A bad prompt (BAD_PROMPT), features of the wrong shape or bytes (BAD_TENSOR) or of
- * another vision tower (MODEL_MISMATCH) fail alone, with an ERROR answer.
+ * and scatters Hv in, so the [T,D] prompt never crosses Kafka. A bad prompt (BAD_PROMPT), features of the wrong
+ * shape or bytes (BAD_TENSOR) or of another vision tower (MODEL_MISMATCH) fail alone, with an ERROR answer.
  *
  * <p>Reads {@link Topics#MERGE_REQUESTS}; writes {@link Topics#DECODE_REQUESTS} and, for failed requests,
  * {@link Topics#ANSWERS}.

@@ -118,7 +118,8 @@ public final class VisionMachine extends BatchMachine<ImageTask> {
                 .setImageSha256(task.getImageSha256())
                 .setVisionModelId(visionModelId)
                 .setPatchFeatures(TensorCodec.encode(wire, zv.patchFeatures(i), zv.patches(), zv.featureDim()))
-                .setImageEmbedding(TensorCodec.fp32(zv.normalizedEmbedding(i), zv.embedDim()))  // 3 KB: search stays exact
+                // the CLIP embedding stays FP32: 3 KB at LLaVA-1.5-7B size, and search ranks by it
+                .setImageEmbedding(TensorCodec.fp32(zv.normalizedEmbedding(i), zv.embedDim()))
                 .setVisionMs(visionMs)
                 .build();
         ImageEmbedding e = ImageEmbedding.newBuilder()

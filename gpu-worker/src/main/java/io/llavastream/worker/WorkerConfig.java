@@ -54,7 +54,7 @@ public final class WorkerConfig extends AbstractConfig {
 
     public static final String TENSOR_DTYPE = WireDtype.CONFIG;
 
-    /** The worker's settings; {@value #TENSOR_DTYPE} comes from {@link WireDtype#DEFINITION}, shared with the in-process commands. */
+    /** The worker's settings; {@value #TENSOR_DTYPE} comes from {@link WireDtype#DEFINITION}, shared with others. */
     public static final ConfigDef DEFINITION = new ConfigDef(WireDtype.DEFINITION)
             .define(STAGE, Type.STRING, ConfigDef.NO_DEFAULT_VALUE,
                     ValidString.in(StageName.workerIds().toArray(String[]::new)),

@@ -14,7 +14,8 @@ import java.util.List;
  * little-endian, row-major. FP32 is lossless; FP16 and BF16 halve the bytes and round to nearest even. Decoding
  * checks the dtype, the shape (positive dimensions, a product that fits an array) and the byte count against each
  * other before it allocates, and throws {@link BadTensorException} (dead-letter reason BAD_TENSOR) when they
- * disagree.
+ * disagree. It reads the elements straight out of the record's buffer into the float[] where they are needed
+ * ({@link #read}), with no intermediate byte[]; FP16 through a 65536-entry table.
  */
 public final class TensorCodec {
     private static final DType[] KNOWN = {DType.FP32, DType.FP16, DType.BF16};
