@@ -23,9 +23,10 @@ public final class LargeRecords {
      * The producer's send and the consumer's receive socket buffer: -1, the operating system's own, which Linux
      * grows with the traffic (tcp_wmem / tcp_rmem, up to 4 and 32 MiB here) where Kafka's fixed 128 KiB / 64 KiB
      * defaults turn off that autotuning and cut a 4.7 MB record into dozens of writes and selector wake-ups.
-     * Measured once, 2026-12-02, {@code bench hop} on the 2-core development machine (busy, so CPU per hop rather
-     * than wall time): with the broker's socket buffers also at -1 ({@code BrokerSettings}), 25-29 against 29-45 ms
-     * of process CPU per 4.7 MB hop in the same runs.
+     * Measured once, 2026-12-02, {@code bench hop}'s code on the 2-core development machine at a load average of
+     * 17 (other builds running), so process CPU per record rather than wall time: in one run, on two embedded brokers,
+     * three rounds after warm-up, Kafka's fixed buffers against -1 on the clients and on the broker
+     * ({@code BrokerSettings}): 39 against 33 ms per 4.7 MB hop, 32 against 26 ms per raw record.
      */
     public static final int SOCKET_BUFFER_BYTES = -1;
 
