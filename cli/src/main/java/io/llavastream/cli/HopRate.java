@@ -5,6 +5,18 @@ package io.llavastream.cli;
  * {@code cpuSeconds} of this process's CPU (all threads, garbage collection and an embedded broker included).
  */
 record HopRate(int records, int recordBytes, double seconds, double cpuSeconds) {
+    /** Two runs of one size as one: records, seconds and CPU added; {@code a} may be null (nothing yet). */
+    static HopRate sum(HopRate a, HopRate b) {
+        if (a == null) {
+            return b;
+        }
+        if (a.recordBytes != b.recordBytes) {
+            throw new IllegalArgumentException("cannot add runs of " + a.recordBytes + "-byte and " + b.recordBytes
+                    + "-byte records");
+        }
+        return new HopRate(a.records + b.records, a.recordBytes, a.seconds + b.seconds, a.cpuSeconds + b.cpuSeconds);
+    }
+
     double recordsPerSecond() {
         return records / seconds;
     }

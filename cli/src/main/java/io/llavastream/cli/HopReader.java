@@ -13,7 +13,8 @@ final class HopReader {
     private HopReader() {
     }
 
-    static void drain(KafkaConsumer<byte[], byte[]> consumer, int count, Consumer<ConsumerRecord<byte[], byte[]>> each) {
+    static void drain(KafkaConsumer<byte[], byte[]> consumer, int count,
+                      Consumer<ConsumerRecord<byte[], byte[]>> each) {
         int got = 0;
         long lastProgress = System.nanoTime();
         while (got < count) {

@@ -32,7 +32,8 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
  * stages do. Three runs: one hop in flight at a time (latency, from before serialization to after the decode);
  * {@code count} hops with a sender thread (8 records per transaction, like a batch) and the reading thread at once,
  * as two stages run (throughput); and, in the same run, {@link RawRate}'s plain byte[] records of the same size,
- * the broker's limit for these bytes.
+ * the broker's limit for these bytes. The throughput runs go raw, hop, raw, hop, half the count each, so that a
+ * change in the machine's load during the run affects both alike.
  */
 final class StageHop {
     static final int RECORDS_PER_TRANSACTION = 8;
@@ -68,26 +69,22 @@ final class StageHop {
         VisionFeatures payload = payload(rows, cols);
         String topic = Topics.BENCH_HOPS.name();
         int bytes = serde.serialize(topic, payload).length;
-        long[] latency = new long[count];
-        HopRate hop;
         try (KafkaProducer<byte[], byte[]> producer = producer(); KafkaConsumer<byte[], byte[]> consumer = consumer()) {
             TopicPartition tp = new TopicPartition(topic, 0);
             consumer.assign(List.of(tp));
-            consumer.seekToEnd(List.of(tp));
-            consumer.position(tp);
+            toEnd(consumer, tp);
             producer.initTransactions();
-            for (int i = 0; i < count; i++) {  // also warms up the code the raw run shares with the hop
-                long t0 = System.nanoTime();
-                send(producer, topic, payload, 1);
-                HopReader.drain(consumer, 1, this::read);
-                latency[i] = System.nanoTime() - t0;
+            long[] latency = latencies(producer, consumer, payload, count);  // also warms up the shared code
+            RawRate rawRate = new RawRate(kafka, topic, producerOverrides, consumerOverrides);
+            rawRate.measure(bytes, Math.min(count, RECORDS_PER_TRANSACTION));  // warms up its plain producer
+            HopRate raw = null;
+            HopRate hop = null;
+            for (int half : new int[] {count / 2, count - count / 2}) {  // interleaved, so that load drift hits both
+                raw = HopRate.sum(raw, rawRate.measure(bytes, half));
+                toEnd(consumer, tp);  // past the raw records
+                hop = HopRate.sum(hop, ConcurrentFlow.measure(half, bytes, () -> sendAll(producer, payload, half),
+                        () -> HopReader.drain(consumer, half, this::read)));
             }
-            HopRate raw = rawRate(topic, bytes, count);
-            consumer.seekToEnd(List.of(tp));  // past the raw records
-            consumer.position(tp);
-            hop = ConcurrentFlow.measure(count, bytes, () -> sendAll(producer, topic, payload, count),
-                    () -> HopReader.drain(consumer, count, this::read));
-            Arrays.sort(latency);
             double[] cpu = cpuPerHop(payload, topic);
             return new Result(bytes, count, latency[count / 2] / 1e6, latency[(int) Math.ceil(count * 0.99) - 1] / 1e6,
                     hop.recordsPerSecond(), hop.mbPerSecond(), raw.recordsPerSecond(), raw.mbPerSecond(),
@@ -96,20 +93,33 @@ final class StageHop {
         }
     }
 
-    /** The raw rate for records of the hop's size, after a short run that warms up its plain producer. */
-    private HopRate rawRate(String topic, int bytes, int count) {
-        RawRate raw = new RawRate(kafka, topic, producerOverrides, consumerOverrides);
-        raw.measure(bytes, Math.min(count, RECORDS_PER_TRANSACTION));
-        return raw.measure(bytes, count);
+    /** {@code count} hops one at a time, each timed from before serialization to after the decode; sorted. */
+    private long[] latencies(KafkaProducer<byte[], byte[]> producer, KafkaConsumer<byte[], byte[]> consumer,
+                             VisionFeatures payload, int count) {
+        long[] latency = new long[count];
+        for (int i = 0; i < count; i++) {
+            long t0 = System.nanoTime();
+            send(producer, payload, 1);
+            HopReader.drain(consumer, 1, this::read);
+            latency[i] = System.nanoTime() - t0;
+        }
+        Arrays.sort(latency);
+        return latency;
     }
 
-    private void sendAll(KafkaProducer<byte[], byte[]> producer, String topic, VisionFeatures v, int count) {
+    private static void toEnd(KafkaConsumer<byte[], byte[]> consumer, TopicPartition tp) {
+        consumer.seekToEnd(List.of(tp));
+        consumer.position(tp);  // seekToEnd is lazy: resolve it now, before anything is sent
+    }
+
+    private void sendAll(KafkaProducer<byte[], byte[]> producer, VisionFeatures v, int count) {
         for (int sent = 0; sent < count; sent += RECORDS_PER_TRANSACTION) {
-            send(producer, topic, v, Math.min(RECORDS_PER_TRANSACTION, count - sent));
+            send(producer, v, Math.min(RECORDS_PER_TRANSACTION, count - sent));
         }
     }
 
-    private void send(KafkaProducer<byte[], byte[]> producer, String topic, VisionFeatures v, int n) {
+    private void send(KafkaProducer<byte[], byte[]> producer, VisionFeatures v, int n) {
+        String topic = Topics.BENCH_HOPS.name();
         producer.beginTransaction();
         for (int i = 0; i < n; i++) {
             producer.send(new ProducerRecord<>(topic, serde.serialize(topic, v)));

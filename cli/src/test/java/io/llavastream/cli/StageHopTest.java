@@ -53,6 +53,18 @@ class StageHopTest {
     }
 
     @Test
+    void halvesOfOneSizeAddUpAndHalvesOfTwoSizesAreRefused() {
+        HopRate both = HopRate.sum(HopRate.sum(null, new HopRate(10, 1_000_000, 0.5, 0.2)),
+                new HopRate(30, 1_000_000, 1.5, 0.6));
+        assertThat(both).isEqualTo(new HopRate(40, 1_000_000, 2.0, 0.8));
+        assertThat(both.recordsPerSecond()).isEqualTo(20.0);
+        assertThat(both.mbPerSecond()).isEqualTo(20.0);
+        assertThat(both.cpuMsPerRecord()).isCloseTo(20.0, within(1e-9));
+        assertThatThrownBy(() -> HopRate.sum(both, new HopRate(1, 5, 1, 1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1000000").hasMessageContaining("5");
+    }
+
+    @Test
     void aFailingSenderFailsTheMeasurementWithItsCause() {
         assertThatThrownBy(() -> ConcurrentFlow.measure(1, 1, () -> {
             throw new IllegalStateException("broker gone");
