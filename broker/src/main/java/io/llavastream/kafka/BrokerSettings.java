@@ -1,5 +1,6 @@
 package io.llavastream.kafka;
 
+import io.llavastream.topics.LargeRecords;
 import io.llavastream.topics.Topics;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -8,7 +9,8 @@ import java.util.Map;
 /**
  * The server properties of the embedded broker: one KRaft node that is both broker and controller, with both
  * listeners bound to 127.0.0.1 only (a demo broker must not be reachable from the network), replication settings of
- * 1 (there is one node), and size limits raised so that records of {@link Topics#MAX_RECORD_BYTES} fit.
+ * 1 (there is one node), size limits raised so that records of {@link Topics#MAX_RECORD_BYTES} fit, and the
+ * operating system's autotuned socket buffers for them.
  */
 final class BrokerSettings {
     static final int NODE_ID = 1;
@@ -52,6 +54,11 @@ final class BrokerSettings {
         p.put("group.initial.rebalance.delay.ms", "0");
         p.put("message.max.bytes", Integer.toString(Topics.MAX_RECORD_BYTES));
         p.put("socket.request.max.bytes", Integer.toString(SOCKET_REQUEST_MAX_BYTES));
+        // the operating system's socket buffers, which Linux grows with the traffic, instead of Kafka's fixed 100 KiB:
+        // the broker's halves of LargeRecords.SOCKET_BUFFER_BYTES (a produce request is read, and a fetch response
+        // sent, in a few large chunks rather than dozens); see there for the measured effect
+        p.put("socket.send.buffer.bytes", Integer.toString(LargeRecords.SOCKET_BUFFER_BYTES));
+        p.put("socket.receive.buffer.bytes", Integer.toString(LargeRecords.SOCKET_BUFFER_BYTES));
         // the compacted topics' cleaner allocates this up front; the 128 MiB default is a lot inside the demo's JVM
         p.put("log.cleaner.dedupe.buffer.size", Integer.toString(16 * 1024 * 1024));
         return p;

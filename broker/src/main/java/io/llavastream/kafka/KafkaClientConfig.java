@@ -1,5 +1,6 @@
 package io.llavastream.kafka;
 
+import io.llavastream.topics.LargeRecords;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;

@@ -93,6 +93,8 @@ class KafkaClientConfigTest {
         assertThat(plain.consumer()).containsEntry("max.partition.fetch.bytes", Topics.MAX_RECORD_BYTES)
                 .containsEntry("fetch.max.bytes", 4 * Topics.MAX_RECORD_BYTES);
         assertThat(plain.admin()).doesNotContainKeys("max.request.size", "fetch.max.bytes");
+        assertThat(plain.producer()).containsEntry("send.buffer.bytes", -1);  // the OS's autotuned buffers
+        assertThat(plain.consumer()).containsEntry("receive.buffer.bytes", -1);
 
         KafkaClientConfig user = KafkaClientConfig.load(file("buffer.memory=268435456\n"),
                 Map.of("LLAVA_KAFKA_FETCH_MAX_BYTES", "1000"), null);
@@ -107,10 +109,12 @@ class KafkaClientConfigTest {
         p.put("key.serializer", StringSerializer.class);
         p.put("value.serializer", StringSerializer.class);
         assertThat(new ProducerConfig(p).getInt("max.request.size")).isEqualTo(Topics.MAX_RECORD_BYTES);
+        assertThat(new ProducerConfig(p).getInt("send.buffer.bytes")).isEqualTo(-1);
         Map<String, Object> c = new HashMap<>(KafkaClientConfig.load(null, Map.of(), null).consumer());
         c.put("key.deserializer", StringDeserializer.class);
         c.put("value.deserializer", StringDeserializer.class);
         assertThat(new ConsumerConfig(c).getInt("fetch.max.bytes")).isEqualTo(4 * Topics.MAX_RECORD_BYTES);
+        assertThat(new ConsumerConfig(c).getInt("receive.buffer.bytes")).isEqualTo(-1);
     }
 
     @Test

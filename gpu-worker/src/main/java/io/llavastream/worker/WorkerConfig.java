@@ -7,6 +7,7 @@ import io.llavastream.model.TensorRtProfile;
 import io.llavastream.rules.StageName;
 import io.llavastream.schemas.DType;
 import io.llavastream.tensor.WireDtype;
+import io.llavastream.topics.LargeRecords;
 import io.llavastream.topics.Topics;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -199,7 +200,8 @@ public final class WorkerConfig extends AbstractConfig {
     /**
      * The consumer's properties: byte[] keys and values, read_committed, offsets committed only by transactions,
      * static membership when instance.id is set, and the cooperative assignor (a rebalance then revokes only the
-     * partitions that move, so in-flight decode work elsewhere is kept) unless another is given.
+     * partitions that move, so in-flight decode work elsewhere is kept) unless another is given, and
+     * {@link LargeRecords#consumer()}'s fetch sizes and socket buffer unless set.
      */
     public Map<String, Object> consumerProperties() {
         Map<String, Object> p = clientProperties();
@@ -212,10 +214,14 @@ public final class WorkerConfig extends AbstractConfig {
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxBatchSize());
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        LargeRecords.consumer().forEach(p::putIfAbsent);  // fetch sizes and socket buffer as `bench hop` measures them
         return p;
     }
 
-    /** The producer's properties: transactional and idempotent, sized for the largest record (Topics). */
+    /**
+     * The producer's properties: transactional and idempotent, sized for the largest record (Topics), with
+     * {@link LargeRecords#producer()}'s socket buffer unless set.
+     */
     public Map<String, Object> producerProperties() {
         Map<String, Object> p = clientProperties();
         p.putIfAbsent(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_RECORD_BYTES + 64 * 1024);
@@ -226,6 +232,7 @@ public final class WorkerConfig extends AbstractConfig {
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        LargeRecords.producer().forEach(p::putIfAbsent);  // the send buffer (the sizes above come first)
         return p;
     }
 

@@ -3,6 +3,7 @@ package io.llavastream.worker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.llavastream.topics.Topics;
 import java.time.Duration;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -76,6 +77,20 @@ class WorkerConfigTest {
         assertThat(producer).containsEntry("transactional.id", c.transactionalId())
                 .containsEntry("enable.idempotence", true).containsEntry("security.protocol", "SASL_SSL")
                 .doesNotContainKeys("stage", "group.id", "max.batch.size");
+    }
+
+    @Test
+    void largeRecordFetchSizesAndOperatingSystemSocketBuffersApplyUnlessTheUserSetsThem() {
+        WorkerConfig c = new WorkerConfig(Map.of("stage", "merge", "bootstrap.servers", "h:1"));
+        assertThat(c.consumerProperties()).containsEntry("max.partition.fetch.bytes", Topics.MAX_RECORD_BYTES)
+                .containsEntry("fetch.max.bytes", 4 * Topics.MAX_RECORD_BYTES)
+                .containsEntry("receive.buffer.bytes", -1);
+        assertThat(c.producerProperties()).containsEntry("send.buffer.bytes", -1)
+                .containsEntry("max.request.size", Topics.MAX_RECORD_BYTES + 64 * 1024);
+        WorkerConfig user = new WorkerConfig(Map.of("stage", "merge", "bootstrap.servers", "h:1",
+                "receive.buffer.bytes", "65536", "send.buffer.bytes", "131072"));
+        assertThat(user.consumerProperties()).containsEntry("receive.buffer.bytes", "65536");
+        assertThat(user.producerProperties()).containsEntry("send.buffer.bytes", "131072");
     }
 
     @Test

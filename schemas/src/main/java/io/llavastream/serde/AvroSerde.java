@@ -1,10 +1,10 @@
 package io.llavastream.serde;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.avro.Schema;
 import org.apache.avro.io.BinaryDecoder;
 import org.apache.avro.io.BinaryEncoder;
@@ -35,11 +35,8 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
     private final Map<String, Integer> idBySubject = new ConcurrentHashMap<>();
     private final Map<Integer, Reader<T>> readers = new ConcurrentHashMap<>();
     private final SpecificDatumWriter<T> writer;
-    /**
-     * The last record's size plus 1/16: records of one topic are of much the same size (a tensor of a fixed shape),
-     * so a multi-megabyte record is written into one buffer instead of one that doubles its way up, copying itself.
-     */
-    private volatile int sizeHint = 256;
+    /** The last record's size in bytes, the next one's buffer size (see {@link SizedOutput}). */
+    private final AtomicInteger lastSize = new AtomicInteger(SizedOutput.MIN_HINT);
 
     public AvroSerde(Class<T> type, SchemaRegistry registry) {
         this.type = type;
@@ -53,7 +50,7 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
             return null;
         }
         int id = idBySubject.computeIfAbsent(topic + "-value", s -> registry.register(s, schema));
-        ByteArrayOutputStream out = new ByteArrayOutputStream(sizeHint);
+        SizedOutput out = new SizedOutput(lastSize.get());
         out.write(MAGIC);
         out.write(id >>> 24);
         out.write(id >>> 16);
@@ -66,8 +63,9 @@ public final class AvroSerde<T extends SpecificRecord> implements Serde<T> {
         } catch (IOException e) {
             throw new IllegalStateException("cannot encode " + type.getSimpleName(), e);
         }
-        sizeHint = Math.max(256, out.size() + out.size() / 16);
-        return out.toByteArray();
+        byte[] bytes = out.bytes();
+        lastSize.set(bytes.length);
+        return bytes;
     }
 
     /**

@@ -21,6 +21,30 @@ class AvroSerdeTest {
                 .setAttributes(Map.of("lang", "en")).build();
     }
 
+    static Post postWithImageOf(int bytes) {
+        return Post.newBuilder(post()).setImages(List.of(PostImage.newBuilder().setContentType("image/png")
+                .setData(ByteBuffer.wrap(new byte[bytes])).build())).build();
+    }
+
+    @Test
+    void recordsOfChangingSizesEachGetAnArrayOfExactlyTheirOwnBytesNeverAShared() {
+        // the output buffer is sized from the previous record: smaller, larger and equal successors must all come
+        // out exact, and two records of one size must not share the array handed out
+        int[] sizes = {3, 100_000, 100_000, 10, 5_000_000, 5_000_000, 0, 7};
+        byte[] previous = null;
+        for (int size : sizes) {
+            Post p = postWithImageOf(size);
+            byte[] bytes = serde.serialize("llava.posts", p);
+            assertThat(serde.deserialize("llava.posts", bytes)).isEqualTo(p);
+            assertThat(bytes).isNotSameAs(previous);
+            assertThat(bytes.length).isGreaterThan(size).isLessThan(size + 200);
+            previous = bytes;
+        }
+        byte[] a = serde.serialize("llava.posts", post());
+        byte[] b = serde.serialize("llava.posts", post());
+        assertThat(a).isEqualTo(b).isNotSameAs(b);
+    }
+
     @Test
     void writesConfluentWireFormatAndReadsItBack() {
         byte[] bytes = serde.serialize("llava.posts", post());
