@@ -4,6 +4,7 @@ import io.llavastream.model.EncodedImages;
 import io.llavastream.model.LlavaModel;
 import io.llavastream.model.bench.DecodeThroughput;
 import io.llavastream.model.decode.LlamaDecoder;
+import io.llavastream.model.decode.StepComparison;
 import io.llavastream.scenes.PromptTemplate;
 import io.llavastream.scenes.Scene;
 import io.llavastream.scenes.SceneGenerator;
@@ -23,8 +24,8 @@ import picocli.CommandLine.Option;
  * {@code bench decode}: decode tokens/s with continuous batching at several concurrencies. Every concurrency runs
  * with the same ONNX Runtime intra-op threads ({@code --threads}; 0 = one per core, at most 4), so the ratios
  * compare batching alone. With {@code --decode-graph both} the step graph and the merged decoder alternate in one
- * process, run after run, so that machine load hits both alike; with {@code --rounds N} every figure is the median
- * of N runs.
+ * process, run after run, and then one decode step alone alternates between them step by step (the comparison that
+ * survives a loaded machine); with {@code --rounds N} every figure is the median of N runs.
  */
 @Command(name = "decode", mixinStandardHelpOptions = true,
         description = "Decode tokens/s with continuous batching at each concurrency, and the ratio to the first.")
@@ -88,6 +89,9 @@ final class BenchDecodeCommand implements Callable<Integer> {
                 }
             }
             report(decoders, results);
+            if (graphs.size() == 2) {
+                compareSteps(decoders.get("step"), decoders.get("merged"), lengths.get(0));
+            }
         } finally {
             decoders.values().forEach(LlamaDecoder::close);
         }
@@ -151,6 +155,27 @@ final class BenchDecodeCommand implements Callable<Integer> {
             } else {
                 System.out.printf("concurrency %3d: step graph / merged decoder = x%.2f end to end, x%.2f decode steps "
                         + "alone%n", concurrency.get(i), e2e, steps);
+            }
+        }
+    }
+
+    /**
+     * The decode step alone at each concurrency's batch size, both graphs alternating step by step (the most
+     * load-proof comparison on a shared machine); rows hold a prompt plus 12 answer tokens.
+     */
+    private void compareSteps(LlamaDecoder step, LlamaDecoder merged, int promptTokens) {
+        for (int c : concurrency) {
+            StepComparison.Result r = StepComparison.run(step, merged, c, promptTokens + 12, 20, 100 * rounds);
+            if (json) {
+                JsonLines.print(JsonLines.object().put("step_rows", c).put("step_cached_tokens", r.cached())
+                        .put("step_graph_p50_ms", r.firstP50Ms()).put("merged_p50_ms", r.secondP50Ms())
+                        .put("step_graph_p25_ms", r.firstP25Ms()).put("merged_p25_ms", r.secondP25Ms())
+                        .put("merged_over_step_graph", r.secondOverFirst()));
+            } else {
+                System.out.printf("one decode step of %3d rows (%d cached tokens each), alternating: step graph p50 "
+                                + "%.3f ms (p25 %.3f), merged p50 %.3f ms (p25 %.3f); merged / step graph x%.2f%n", c,
+                        r.cached(), r.firstP50Ms(), r.firstP25Ms(), r.secondP50Ms(), r.secondP25Ms(),
+                        r.secondOverFirst());
             }
         }
     }

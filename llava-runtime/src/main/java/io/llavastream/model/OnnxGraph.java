@@ -25,12 +25,24 @@ public final class OnnxGraph implements AutoCloseable {
      * session is created) throws a {@link ModelException} naming it, or runs on the CPU when the options fall back.
      */
     public OnnxGraph(Path path, EngineOptions options, Set<String> inputs, Set<String> outputs) {
+        this(path, options, inputs, outputs, true);
+    }
+
+    /**
+     * @param spinning whether idle intra-op threads spin (ONNX Runtime's default) or sleep. Two sessions that take
+     *                 turns on the same cores, as the decoder's prefill and step graphs do, should not spin: the
+     *                 idle session's spinning threads take the cores the running one needs.
+     */
+    public OnnxGraph(Path path, EngineOptions options, Set<String> inputs, Set<String> outputs, boolean spinning) {
         this.path = path;
         String what = String.valueOf(path.getFileName());
         OrtSession created;
         Engine used;
         try (EngineOptions.Resolved r = options.sessionOptions(what)) {
             used = r.engine();
+            if (!spinning) {
+                r.options().addConfigEntry("session.intra_op.allow_spinning", "0");
+            }
             created = env.createSession(path.toString(), r.options());
         } catch (OrtException e) {
             if (options.engine() == Engine.CPU || !java.nio.file.Files.isRegularFile(path)) {
@@ -42,6 +54,9 @@ public final class OnnxGraph implements AutoCloseable {
                     + options.engine().providerName() + " (device " + options.deviceId() + "): " + e.getMessage()
                     + "; fix the GPU setup, or set engine.fallback=cpu", e)) {
                 used = r.engine();
+                if (!spinning) {
+                    r.options().addConfigEntry("session.intra_op.allow_spinning", "0");
+                }
                 created = env.createSession(path.toString(), r.options());
             } catch (OrtException cpu) {
                 throw new ModelException("cannot load " + path + ": " + cpu.getMessage(), cpu);

@@ -62,13 +62,15 @@ public final class LlamaDecoder implements AutoCloseable {
         }
         inputs.addAll(presentToPast.values());
         outputs.addAll(presentToPast.keySet());
-        this.graph = new OnnxGraph(dir.graph("decoder_model_merged.onnx"), options, inputs, outputs);
+        boolean withStep = useStepGraph && Files.isRegularFile(dir.graph(STEP_GRAPH));
+        // with a step graph, prefill (merged) and steps (step graph) take turns: neither session's threads may spin
+        this.graph = new OnnxGraph(dir.graph("decoder_model_merged.onnx"), options, inputs, outputs, !withStep);
         this.ones = ByteBuffer.allocateDirect(config.maxPositionEmbeddings() * Long.BYTES)
                 .order(ByteOrder.nativeOrder()).asLongBuffer();
         for (int i = 0; i < config.maxPositionEmbeddings(); i++) {
             ones.put(i, 1L);
         }
-        this.step = useStepGraph && Files.isRegularFile(dir.graph(STEP_GRAPH)) ? loadStep(dir, options) : null;
+        this.step = withStep ? loadStep(dir, options) : null;
     }
 
     /** The step graph's file under onnx/; optional. */
@@ -82,7 +84,7 @@ public final class LlamaDecoder implements AutoCloseable {
             out.add(stepNew(t));
         }
         try {
-            return new OnnxGraph(dir.graph(STEP_GRAPH), options, in, out);
+            return new OnnxGraph(dir.graph(STEP_GRAPH), options, in, out, false);
         } catch (RuntimeException e) {
             graph.close();
             throw e;

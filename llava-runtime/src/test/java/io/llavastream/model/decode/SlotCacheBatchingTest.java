@@ -233,6 +233,16 @@ class SlotCacheBatchingTest {
         compareWithAlone(2, done.get("short"), 40);
     }
 
+    @Test
+    void stepComparisonTimesBothDecodersAndRefusesARowCountOfZero() {
+        StepComparison.Result r = StepComparison.run(model.decoder(), merged, 4, 80, 2, 8);
+        assertThat(r.rows()).isEqualTo(4);
+        assertThat(r.firstP50Ms()).isPositive().isGreaterThanOrEqualTo(r.firstP25Ms());
+        assertThat(r.secondP50Ms()).isPositive().isGreaterThanOrEqualTo(r.secondP25Ms());
+        assertThatThrownBy(() -> StepComparison.run(model.decoder(), merged, 0, 80, 2, 8))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rows 0");
+    }
+
     /** Asserts that {@code batched} equals request i decoded alone, up to a near tie; returns the ties. */
     private static List<String> compareWithAlone(int i, Generation batched, int maxNew) {
         return compareWithAlone("request " + i, prompts.get(i), lengths.get(i), batched, maxNew);
