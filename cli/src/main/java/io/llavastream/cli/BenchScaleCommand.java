@@ -127,21 +127,26 @@ final class BenchScaleCommand implements Callable<Integer> {
                             + "MB/s out%n", c.workers(), c.postsPerSecond(), c.mbInPerSecond(),
                     c.mbOutPerSecond());
         }
-        System.out.printf("%8s %8s %8s %8s %8s %9s %9s %7s %7s %7s %6s %8s%n", "workers", "posts/s", "scaling",
-                "target", "eff", "MB/s in", "MB/s out", "vision", "merge", "decode", "rows", "kafka");
+        System.out.printf("%8s %8s %8s %8s %8s %9s %9s %7s %7s %7s %6s %9s %8s%n", "workers", "posts/s",
+                "scaling", "target", "eff", "MB/s in", "MB/s out", "vision", "merge", "decode", "rows", "ovh ms/st",
+                "kafka");
         for (ScaleRow r : report.rows()) {
-            System.out.printf("%8d %8.2f %7.2fx %8s %7.0f%% %9.1f %9.1f %6.0f%% %6.0f%% %6.0f%% %6.1f %8s%s%n",
+            System.out.printf("%8d %8.2f %7.2fx %8s %7.0f%% %9.1f %9.1f %6.0f%% %6.0f%% %6.0f%% %6.1f %9.1f %8s%s%n",
                     r.workers(), r.postsPerSecond(), r.scaling(),
                     r.target() == null ? "-" : String.format("%.1fx", r.target()), 100 * r.efficiency(),
                     r.brokerMbInPerSecond(), r.brokerMbOutPerSecond(), 100 * r.gpuBusy().get("vision"),
                     100 * r.gpuBusy().get("merge"), 100 * r.gpuBusy().get("decode"), r.decodeMeanBatch(),
+                    r.decodeOverheadMs(),
                     r.kafkaLimited() == null ? "-" : r.kafkaLimited() ? "limited" : "ok",
                     r.missing() + r.duplicates() > 0 ? String.format("  (%d missing, %d duplicates)", r.missing(),
                             r.duplicates()) : "");
         }
+        System.out.println("(vision/merge/decode: share of the window the simulated GPUs were busy; rows: mean "
+                + "decode batch; ovh: decode time per step that was not GPU time; kafka: limited when the busiest "
+                + "stage was busy < 80%)");
         if (s.kafkaLimitWorkers() != null) {
-            System.out.printf("Kafka limit: about %.1f workers per stage at this time scale; %.2f at the modelled GPU "
-                    + "speed (one worker per stage needs %.0f MB/s of broker in+out there)%n",
+            System.out.printf("Kafka ceiling: about %.1f workers per stage at this time scale; %.2f at the modelled "
+                    + "GPU speed (one worker per stage needs %.0f MB/s of broker in+out there)%n",
                     s.kafkaLimitWorkers(), s.kafkaLimitWorkersAtGpuSpeed(),
                     s.gpuPostsPerSecondPerWorker() * (s.hopBytesProducedPerPost() + s.hopBytesConsumedPerPost())
                             / 1e6);

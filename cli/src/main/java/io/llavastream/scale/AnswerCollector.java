@@ -15,6 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.WakeupException;
@@ -23,7 +24,7 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 /**
  * Reads one run's answers (read_committed, from the end of the topic as it was when the collector was made) in a
  * thread of its own: counts each task once, and counts again any task that arrives twice (a duplicate) or with an
- * ERROR answer. Every 100 ms it takes a {@link Sample}.
+ * ERROR answer; notes when each task's answer arrived. Every 100 ms it takes a {@link Sample}.
  *
  * <p>Reads {@link Topics#BENCH_SCALE_ANSWERS}.
  */
@@ -39,6 +40,7 @@ final class AnswerCollector implements Runnable, AutoCloseable {
     private final AtomicInteger duplicates = new AtomicInteger();
     private final AtomicInteger errors = new AtomicInteger();
     private final List<Sample> samples = new ArrayList<>();
+    private final List<Long> arrivals = new ArrayList<>();
     private volatile boolean stopping;
     private long lastSample;
 
@@ -62,8 +64,10 @@ final class AnswerCollector implements Runnable, AutoCloseable {
     public void run() {
         try {
             while (!stopping) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(20))) {
-                    count(r);
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(20));
+                long now = System.nanoTime();  // one time per poll: a transaction's answers arrive together
+                for (ConsumerRecord<byte[], byte[]> r : records) {
+                    count(r, now);
                 }
                 if (System.nanoTime() - lastSample >= SAMPLE_NANOS) {
                     sample();
@@ -79,7 +83,7 @@ final class AnswerCollector implements Runnable, AutoCloseable {
         }
     }
 
-    private void count(ConsumerRecord<byte[], byte[]> r) {
+    private void count(ConsumerRecord<byte[], byte[]> r, long now) {
         Answer a = serde.deserialize(r.topic(), r.value());
         String task = a.getTask().getTaskId();
         if (!task.startsWith(prefix)) {
@@ -91,6 +95,9 @@ final class AnswerCollector implements Runnable, AutoCloseable {
         }
         if (a.getFinishReason() == FinishReason.ERROR) {
             errors.incrementAndGet();
+        }
+        synchronized (arrivals) {
+            arrivals.add(now);
         }
         answers.incrementAndGet();
     }
@@ -119,6 +126,13 @@ final class AnswerCollector implements Runnable, AutoCloseable {
     List<Sample> samples() {
         synchronized (samples) {
             return List.copyOf(samples);
+        }
+    }
+
+    /** When each distinct answer arrived (nanoTime), in order. */
+    List<Long> arrivals() {
+        synchronized (arrivals) {
+            return List.copyOf(arrivals);
         }
     }
 

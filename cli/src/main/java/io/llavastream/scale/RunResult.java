@@ -20,12 +20,15 @@ package io.llavastream.scale;
  * @param mergeBusy           the same for merge
  * @param decodeBusy          the same for decode
  * @param decodeMeanBatch     rows per decode step in the window, mean over all decode workers' steps
+ * @param decodeOverheadMs    per decode step, the decode workers' time in the window that was not simulated GPU
+ *                            time: polling, serializing, committing transactions, waiting for input, in ms
  * @param seconds             wall time of the run, from the first post sent to the last answer
  */
 public record RunResult(int workers, double timeScale, int posts, int answers, int duplicates, int errors,
                         double postsPerSecond, double windowMbInPerSecond, double windowMbOutPerSecond,
                         double brokerBytesInPerPost, double brokerBytesOutPerPost, double visionBusy,
-                        double mergeBusy, double decodeBusy, double decodeMeanBatch, double seconds) {
+                        double mergeBusy, double decodeBusy, double decodeMeanBatch, double decodeOverheadMs,
+                        double seconds) {
 
     /** The broker's intake at this rate in steady state: posts/s times the bytes in per post, MB/s. */
     public double mbInPerSecond() {

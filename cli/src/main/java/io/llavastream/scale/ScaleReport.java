@@ -11,8 +11,8 @@ public record ScaleReport(List<ScaleRow> rows, ScaleSummary summary) {
     public static final String NOTE = "SIMULATION: real Kafka and stage runtime, real LLaVA-1.5-7B record sizes; "
             + "GPU compute replaced by a latency model from published figures, times time_scale. It measures Kafka "
             + "and the runtime, not a GPU.";
-    /** Above this share of the ceiling, a worker count counts as Kafka-limited. */
-    static final double LIMIT_SHARE = 0.8;
+    /** Below this share of busy time in its busiest simulated GPU stage, a run counts as Kafka-limited. */
+    static final double BUSY_LIMIT = 0.8;
 
     static ScaleReport of(ScaleModel model, HopBytes hops, RunResult ceiling, double timeScale, boolean auto,
                           List<RunResult> runs) {
@@ -24,10 +24,10 @@ public record ScaleReport(List<ScaleRow> rows, ScaleSummary summary) {
         for (RunResult r : runs) {
             double s = base.postsPerSecond() == 0 ? 0 : r.postsPerSecond() / base.postsPerSecond();
             double ideal = perWorker * r.workers();
-            Boolean limited = ceiling == null ? null : ideal > LIMIT_SHARE * ceiling.postsPerSecond();
+            Boolean limited = r.timeScale() == 0 ? null : busiest(r) < BUSY_LIMIT;
             Double target = target(r.workers());
             Boolean meets = target == null ? null : s >= target;
-            if (meets != null && !Boolean.TRUE.equals(limited)) {
+            if (meets != null) {
                 met = (met == null || met) && meets;
             }
             scaling.put(Integer.toString(r.workers()), s);
@@ -36,7 +36,7 @@ public record ScaleReport(List<ScaleRow> rows, ScaleSummary summary) {
                     ideal == 0 ? 0 : r.postsPerSecond() / ideal, r.mbInPerSecond(), r.mbOutPerSecond(),
                     r.mbInPerSecond() + r.mbOutPerSecond(), r.windowMbInPerSecond(), r.windowMbOutPerSecond(),
                     r.brokerBytesInPerPost(),
-                    r.brokerBytesOutPerPost(), busy(r), r.decodeMeanBatch(), limited, target, meets, r.seconds()));
+                    r.brokerBytesOutPerPost(), busy(r), r.decodeMeanBatch(), r.decodeOverheadMs(), limited, target, meets, r.seconds()));
         }
         double gpuRate = model.postsPerSecondPerWorker();
         Double limitWorkers = ceiling == null || perWorker == 0 ? null : ceiling.postsPerSecond() / perWorker;
@@ -56,6 +56,10 @@ public record ScaleReport(List<ScaleRow> rows, ScaleSummary summary) {
             case 4 -> 3.2;
             default -> null;
         };
+    }
+
+    private static double busiest(RunResult r) {
+        return Math.max(r.visionBusy(), Math.max(r.mergeBusy(), r.decodeBusy()));
     }
 
     private static Map<String, Double> busy(RunResult r) {

@@ -17,6 +17,7 @@ public record ScaleRow(String type, boolean simulation, int workers, double time
                        double idealPostsPerSecond, double efficiency, double brokerMbInPerSecond,
                        double brokerMbOutPerSecond, double brokerMbPerSecond, double windowMbInPerSecond,
                        double windowMbOutPerSecond, double brokerBytesInPerPost,
-                       double brokerBytesOutPerPost, Map<String, Double> gpuBusy, double decodeMeanBatch, Boolean kafkaLimited,
+                       double brokerBytesOutPerPost, Map<String, Double> gpuBusy, double decodeMeanBatch, double decodeOverheadMs,
+                       Boolean kafkaLimited,
                        Double target, Boolean meetsTarget, double seconds) {
 }

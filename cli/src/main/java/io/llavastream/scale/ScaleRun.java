@@ -228,24 +228,30 @@ final class ScaleRun {
     }
 
     private RunResult result(int workers, double timeScale, int sent, AnswerCollector collector, double seconds) {
-        Window w = Window.of(collector.samples(), sent);
-        double dt = w.seconds();
+        Window w = Window.of(collector.samples(), collector.arrivals(), sent);
+        Sample from = w.from();
+        Sample to = w.to();
+        double dt = w.sampleSeconds();
         double perWorker = dt * workers * 1e9;
         return new RunResult(workers, timeScale, sent, collector.answers(), collector.duplicates(),
-                collector.errors(), (w.to().answers() - w.from().answers()) / dt,
-                (w.to().bytesIn() - w.from().bytesIn()) / dt / 1e6,
-                (w.to().bytesOut() - w.from().bytesOut()) / dt / 1e6,
+                collector.errors(), w.perSecond(), (to.bytesIn() - from.bytesIn()) / dt / 1e6,
+                (to.bytesOut() - from.bytesOut()) / dt / 1e6,
                 sent == 0 ? 0 : (double) (w.last().bytesIn() - w.first().bytesIn()) / sent,
                 sent == 0 ? 0 : (double) (w.last().bytesOut() - w.first().bytesOut()) / sent,
-                (w.to().visionBusyNanos() - w.from().visionBusyNanos()) / perWorker,
-                (w.to().mergeBusyNanos() - w.from().mergeBusyNanos()) / perWorker,
-                (w.to().decodeBusyNanos() - w.from().decodeBusyNanos()) / perWorker,
-                meanBatch(w.to().decodeRows() - w.from().decodeRows(), w.to().decodeSteps() - w.from().decodeSteps()),
-                seconds);
+                (to.visionBusyNanos() - from.visionBusyNanos()) / perWorker,
+                (to.mergeBusyNanos() - from.mergeBusyNanos()) / perWorker,
+                (to.decodeBusyNanos() - from.decodeBusyNanos()) / perWorker,
+                meanBatch(to.decodeRows() - from.decodeRows(), to.decodeSteps() - from.decodeSteps()),
+                overheadMs(perWorker - (to.decodeBusyNanos() - from.decodeBusyNanos()),
+                        to.decodeSteps() - from.decodeSteps()), seconds);
     }
 
     private static double meanBatch(long rows, long steps) {
         return steps == 0 ? 0 : (double) rows / steps;
+    }
+
+    private static double overheadMs(double idleNanos, long steps) {
+        return steps == 0 ? 0 : idleNanos / steps / 1e6;
     }
 
     private static void sleep(long ms) {

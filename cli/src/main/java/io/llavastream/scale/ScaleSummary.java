@@ -11,7 +11,7 @@ import java.util.Map;
  * @param kafkaLimitWorkers       ceiling posts/s over the first run's posts/s per worker: how many workers per stage
  *                                the broker carries at the simulated speed (null without a ceiling)
  * @param kafkaLimitWorkersAtGpuSpeed the same at the modelled GPU speed (time scale 1)
- * @param targetsMet              every run with a target that is below the Kafka limit meets it; null if none is
+ * @param targetsMet              every run with a target (2 and 4 workers) meets it; null if there is none
  */
 public record ScaleSummary(String type, boolean simulation, String note, Map<String, Object> model,
                            double timeScale, boolean timeScaleAuto, double gpuPostsPerSecondPerWorker,

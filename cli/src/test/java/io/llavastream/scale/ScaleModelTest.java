@@ -32,10 +32,10 @@ class ScaleModelTest {
     void theAutomaticTimeScaleLeavesTheMostWorkersTheHeadroomOfTheCeiling() {
         ScaleModel m = ScaleModel.llava15Of7b();
         ScaleConfig c = new ScaleConfig(m, List.of(1, 2, 4), 8, null, null, true, 0.5, Duration.ofSeconds(1), -1);
-        RunResult ceiling = new RunResult(4, 0, 32, 32, 0, 0, 5.0, 50, 50, 1, 1, 0, 0, 0, 0, 10);
+        RunResult ceiling = new RunResult(4, 0, 32, 32, 0, 0, 5.0, 50, 50, 1, 1, 0, 0, 0, 0, 0, 10);
         double k = ScaleSimulation.autoTimeScale(c, ceiling);
         assertThat(4 * m.postsPerSecondPerWorker() / k).isCloseTo(0.5 * 5.0, within(1e-9));
-        RunResult fast = new RunResult(4, 0, 32, 32, 0, 0, 1e6, 50, 50, 1, 1, 0, 0, 0, 0, 10);
+        RunResult fast = new RunResult(4, 0, 32, 32, 0, 0, 1e6, 50, 50, 1, 1, 0, 0, 0, 0, 0, 10);
         assertThat(ScaleSimulation.autoTimeScale(c, fast)).isEqualTo(1.0);
     }
 
