@@ -228,7 +228,7 @@ final class ScaleRun {
     }
 
     private RunResult result(int workers, double timeScale, int sent, AnswerCollector collector, double seconds) {
-        Window w = Window.of(collector.samples(), collector.arrivals(), sent);
+        Window w = Window.of(collector.samples(), collector.arrivals(), sent, workers * model.decodeBatch());
         Sample from = w.from();
         Sample to = w.to();
         double dt = w.sampleSeconds();

@@ -3,20 +3,25 @@ package io.llavastream.scale;
 import java.util.List;
 
 /**
- * The steady part of a run and the throughput in it. Answers arrive in bursts (a decode step finishes its rows
- * together, in one transaction), so the window runs from the arrival of the answer at 10 % of the posts
- * ({@code tFrom}) to that of the answer at 90 % ({@code tTo}), and counts the answers that arrived in
- * [tFrom, tTo): a whole number of bursts when the bursts are regular, which leaves out the ramp-up and the drain
- * without counting a burst twice. {@code from} and {@code to} are the samples taken closest before those moments
- * (for the broker's bytes and the GPUs' busy time); {@code first} and {@code last} are the run's ends. A run too
- * short for such a window is measured from its first to its last sample.
+ * The steady part of a run and the throughput in it. Answers arrive in bursts: a decode batch finishes its rows
+ * together, and the workers' batches may finish in step with each other. In a steady state every cycle of
+ * {@code cycle} answers (the rows decoding at once, over all workers) takes one period, so the answers number k and
+ * k + n x cycle arrive exactly n periods apart, whatever the phase of k. The window therefore runs from the answer
+ * at 10 % of the posts to the one a whole number of cycles later that is closest to 90 % (ramp-up and drain left
+ * out), and the rate is the answers between them over the time between them. With fewer answers than a cycle in
+ * that span, the 10 % and 90 % answers themselves; with too few answers for either, the run from its first to its
+ * last sample. {@code from} and {@code to} are the samples taken last before the window's ends (for the broker's
+ * bytes and the GPUs' busy time); {@code first} and {@code last} are the run's ends.
  *
  * @param perSecond answers per second in the window
  */
 record Window(Sample first, Sample last, Sample from, Sample to, double perSecond) {
 
-    /** @param arrivals when each distinct answer arrived (nanoTime, ascending) */
-    static Window of(List<Sample> samples, List<Long> arrivals, int posts) {
+    /**
+     * @param arrivals when each distinct answer arrived (nanoTime, ascending)
+     * @param cycle    answers finished per period in a steady state: the decode rows of all workers
+     */
+    static Window of(List<Sample> samples, List<Long> arrivals, int posts, int cycle) {
         if (samples.isEmpty()) {
             throw new IllegalArgumentException("a run took no samples");
         }
@@ -24,13 +29,13 @@ record Window(Sample first, Sample last, Sample from, Sample to, double perSecon
         Sample last = samples.get(samples.size() - 1);
         int lo = Math.max(1, (int) Math.ceil(0.1 * posts));
         int hi = Math.max(lo + 1, (int) Math.floor(0.9 * posts));
-        if (arrivals.size() >= hi) {
+        int span = hi - lo >= cycle ? (hi - lo) / cycle * cycle : hi - lo;
+        if (arrivals.size() >= lo + span) {
             long tFrom = arrivals.get(lo - 1);
-            long tTo = arrivals.get(hi - 1);
-            int counted = firstAtOrAfter(arrivals, tTo) - firstAtOrAfter(arrivals, tFrom);
-            if (tTo > tFrom && counted > 0) {
+            long tTo = arrivals.get(lo + span - 1);
+            if (tTo > tFrom) {
                 return new Window(first, last, before(samples, tFrom), before(samples, tTo),
-                        counted / ((tTo - tFrom) / 1e9));
+                        span / ((tTo - tFrom) / 1e9));
             }
         }
         double seconds = Math.max(1, last.nanos() - first.nanos()) / 1e9;
@@ -40,14 +45,6 @@ record Window(Sample first, Sample last, Sample from, Sample to, double perSecon
     /** Seconds from sample {@code from} to sample {@code to}; at least a nanosecond. */
     double sampleSeconds() {
         return Math.max(1, to.nanos() - from.nanos()) / 1e9;
-    }
-
-    private static int firstAtOrAfter(List<Long> arrivals, long t) {
-        int i = 0;
-        while (i < arrivals.size() && arrivals.get(i) < t) {
-            i++;
-        }
-        return i;
     }
 
     /** The last sample taken at or before {@code t}, or the first sample. */

@@ -19,8 +19,20 @@ class WindowTest {
                 arrivals.add(b * SECOND);
             }
         }
-        Window w = Window.of(samples(5), arrivals, 32);
+        Window w = Window.of(samples(5), arrivals, 32, 8);
         assertThat(w.perSecond()).isCloseTo(8.0, within(1e-9));
+    }
+
+    @Test
+    void roundsThatManyWorkersFinishTogetherAreCountedWholeNotFromTheirMiddle() {
+        // 12 workers x 8 rows finish together every 2 s, spread over 10 ms: 48 answers/s
+        List<Long> arrivals = new ArrayList<>();
+        for (int round = 1; round <= 3; round++) {
+            for (int i = 0; i < 96; i++) {
+                arrivals.add(round * 2 * SECOND + i * 100_000L);
+            }
+        }
+        assertThat(Window.of(samples(7), arrivals, 288, 96).perSecond()).isCloseTo(48.0, within(0.5));
     }
 
     @Test
@@ -29,13 +41,13 @@ class WindowTest {
         for (int i = 0; i < 40; i++) {
             arrivals.add(SECOND + i * SECOND / 4);  // 4 answers/s
         }
-        assertThat(Window.of(samples(12), arrivals, 40).perSecond()).isCloseTo(4.0, within(1e-9));
+        assertThat(Window.of(samples(12), arrivals, 40, 1).perSecond()).isCloseTo(4.0, within(1e-9));
     }
 
     @Test
     void aRunTooShortForAWindowIsMeasuredEndToEnd() {
         List<Sample> samples = List.of(sample(0, 0), sample(2 * SECOND, 1));
-        Window w = Window.of(samples, List.of(SECOND), 1);
+        Window w = Window.of(samples, List.of(SECOND), 1, 1);
         assertThat(w.perSecond()).isCloseTo(0.5, within(1e-9));
         assertThat(w.from()).isEqualTo(samples.get(0));
         assertThat(w.to()).isEqualTo(samples.get(1));
@@ -48,7 +60,7 @@ class WindowTest {
             arrivals.add(SECOND + i * SECOND);
         }
         List<Sample> samples = samples(12);
-        Window w = Window.of(samples, arrivals, 10);
+        Window w = Window.of(samples, arrivals, 10, 1);
         assertThat(w.from().nanos()).isEqualTo(SECOND);
         assertThat(w.to().nanos()).isEqualTo(9 * SECOND);
     }
