@@ -81,4 +81,20 @@ class ScaleSimulationTest {
         assertThat(s.timeScaleAuto()).isFalse();
         assertThat(log).anyMatch(l -> l.startsWith("SIMULATION"));
     }
+
+    @Test
+    @Timeout(300)
+    void aRunForADurationSendsWhatItCanInThatTimeAndAnswersEveryOneOfThem() {
+        ScaleConfig config = new ScaleConfig(MODEL, List.of(1), 1000, Duration.ofSeconds(3), 1.0, false, 0.5,
+                Duration.ofSeconds(120), -1);
+
+        ScaleReport report = ScaleSimulation.run(config, line -> { });
+
+        ScaleRow r = report.rows().get(0);
+        assertThat(r.posts()).isBetween(1, 1000);
+        assertThat(r.answers()).isEqualTo(r.posts());
+        assertThat(r.duplicates()).isZero();
+        assertThat(report.summary().ceiling()).isNull();
+        assertThat(report.summary().kafkaLimitWorkers()).isNull();
+    }
 }
