@@ -42,6 +42,7 @@ final class AnswerCollector implements Runnable, AutoCloseable {
     private final List<Sample> samples = new ArrayList<>();
     private final List<Long> arrivals = new ArrayList<>();
     private volatile boolean stopping;
+    private volatile boolean started;
     private long lastSample;
 
     /** Positions itself at the end of every partition before it returns, so that a run counts only its own. */
@@ -62,6 +63,7 @@ final class AnswerCollector implements Runnable, AutoCloseable {
 
     @Override
     public void run() {
+        started = true;
         try {
             while (!stopping) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(20));
@@ -136,10 +138,17 @@ final class AnswerCollector implements Runnable, AutoCloseable {
         }
     }
 
-    /** Stops the thread; it takes a last sample and closes the consumer. */
+    /** Stops the thread, which takes a last sample and closes the consumer; closes it here if it never ran. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (stopping) {
+            return;
+        }
         stopping = true;
-        consumer.wakeup();
+        if (started) {
+            consumer.wakeup();
+        } else {
+            consumer.close();
+        }
     }
 }
