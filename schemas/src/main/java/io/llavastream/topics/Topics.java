@@ -57,6 +57,35 @@ public final class Topics {
     public static final Topic<VisionFeatures> BENCH_HOPS = new Topic<>("llava.bench-hops", 1, LARGE,
             VisionFeatures.class);
 
+    /**
+     * Partitions of each {@code bench scale} topic: 12, so that 1, 2, 3, 4 and 6 workers of a stage each own the same
+     * number of partitions. With the pipeline's 6, four workers would own 2, 2, 1 and 1, and the two busiest would
+     * cap the stage at 3x one worker.
+     */
+    public static final int BENCH_SCALE_PARTITIONS = 12;
+    /** `bench scale` (a simulation): images for the simulated vision stage, keyed by task id. */
+    public static final Topic<ImageTask> BENCH_SCALE_VISION_REQUESTS = new Topic<>(
+            "llava.bench-scale.vision-requests", BENCH_SCALE_PARTITIONS, LARGE, ImageTask.class);
+    /** `bench scale`: the simulated vision stage's cache writes (Zv, 576x1024 fp16), keyed by cache key. */
+    public static final Topic<VisionFeatures> BENCH_SCALE_VISION_FEATURES = new Topic<>(
+            "llava.bench-scale.vision-features", BENCH_SCALE_PARTITIONS, COMPACTED_LARGE, VisionFeatures.class);
+    /** `bench scale`: features joined to their task, the simulated merge stage's input, keyed by task id. */
+    public static final Topic<MergeRequest> BENCH_SCALE_MERGE_REQUESTS = new Topic<>(
+            "llava.bench-scale.merge-requests", BENCH_SCALE_PARTITIONS, LARGE, MergeRequest.class);
+    /** `bench scale`: the simulated merge stage's output (Hv, 576x4096 fp16), keyed by task id. */
+    public static final Topic<DecodeRequest> BENCH_SCALE_DECODE_REQUESTS = new Topic<>(
+            "llava.bench-scale.decode-requests", BENCH_SCALE_PARTITIONS, LARGE, DecodeRequest.class);
+    /** `bench scale`: the simulated decode stage's answers, keyed by task id. */
+    public static final Topic<Answer> BENCH_SCALE_ANSWERS = new Topic<>("llava.bench-scale.answers",
+            BENCH_SCALE_PARTITIONS, Map.of(), Answer.class);
+    /**
+     * The {@code bench scale} topics, which only that simulation creates (on its own embedded broker); they are not
+     * in {@link #ALL}, so a pipeline's broker does not carry their 60 partitions.
+     */
+    public static final List<Topic<?>> BENCH_SCALE = List.of(BENCH_SCALE_VISION_REQUESTS,
+            BENCH_SCALE_VISION_FEATURES, BENCH_SCALE_MERGE_REQUESTS, BENCH_SCALE_DECODE_REQUESTS,
+            BENCH_SCALE_ANSWERS);
+
     /** Every Avro-valued topic of the pipeline. */
     public static final List<Topic<?>> ALL = List.of(POSTS, VISION_REQUESTS, VISION_FEATURES, MERGE_REQUESTS,
             DECODE_REQUESTS, IMAGE_EMBEDDINGS, ANSWERS, CAPTIONED_POSTS, DEAD_LETTERS, REPLAY_ANSWERS, BENCH_HOPS);
