@@ -24,17 +24,19 @@ import java.util.Random;
  * of the wire format is a change here. Tensor bytes are random (fixed seed) and shared by all records: the
  * simulation never reads them, and the serializer copies them like real ones.
  *
- * <p>The merge stage's output: today's {@link DecodeRequest} carries {@code inputs_embeds}. At LLaVA-7B size the
- * real stage would put the whole prompt's embeddings [T, 4096] there; the simulation puts Hv [576, 4096] fp16 there
- * and only the prompt's text token ids in {@code input_ids}, which is the size of the leaner request (Hv, the ids,
- * the image positions) that decode is to receive instead (issue 9, part 2). When that request exists,
- * {@link #decodeRequest} is the one method to change.
+ * <p>The merge stage's output is the lean {@link DecodeRequest} of issue 9: the prompt's ids with {@code <image>}
+ * expanded to one placeholder per image token, Hv [576, 4096] fp16 and the image positions; decode embeds the ids
+ * itself.
  */
 public final class ScalePayloads {
     /** Model ids of the simulated model: a simulation's records can never pass for a real model's. */
     public static final String MODEL_ID = "simulated/llava-1.5-7b";
     public static final String VISION_MODEL_ID = "simulated/clip-vit-large-patch14-336";
     static final String SOURCE = "bench-scale";
+    /** LLaVA-1.5's {@code <image>} id (32000 in its tokenizer), repeated once per image token. */
+    static final long IMAGE_TOKEN_ID = 32000L;
+    /** Text tokens before {@code <image>} ("USER: " and the system prompt's tail). */
+    static final int TEXT_BEFORE_IMAGE = 5;
     static final String PROMPT = "USER: <image>\nDescribe this image in a few sentences. ASSISTANT:";
 
     private final TensorSizes sizes;
@@ -42,7 +44,10 @@ public final class ScalePayloads {
     private final byte[] zv;
     private final byte[] hv;
     private final byte[] embedding;
-    private final List<Long> promptIds;
+    /** [T]: the text tokens before the image, one placeholder per image token, then the rest of the text. */
+    private final List<Long> inputIds;
+    /** [N]: where the image tokens sit in {@link #inputIds}. */
+    private final List<Integer> imagePositions;
 
     public ScalePayloads(TensorSizes sizes) {
         this.sizes = sizes;
@@ -51,11 +56,21 @@ public final class ScalePayloads {
         this.zv = bytes(random, (int) sizes.zvBytes());
         this.hv = bytes(random, (int) sizes.hvBytes());
         this.embedding = bytes(random, 2 * sizes.embedDim());
-        List<Long> ids = new ArrayList<>(sizes.promptTokens());
-        for (int i = 0; i < sizes.promptTokens(); i++) {
+        int before = Math.min(TEXT_BEFORE_IMAGE, sizes.promptTokens());
+        List<Long> ids = new ArrayList<>(sizes.promptTokens() + sizes.patches());
+        List<Integer> positions = new ArrayList<>(sizes.patches());
+        for (int i = 0; i < before; i++) {
             ids.add(1000L + i);
         }
-        this.promptIds = List.copyOf(ids);
+        for (int p = 0; p < sizes.patches(); p++) {
+            positions.add(ids.size());
+            ids.add(IMAGE_TOKEN_ID);
+        }
+        for (int i = before; i < sizes.promptTokens(); i++) {
+            ids.add(1000L + i);
+        }
+        this.inputIds = List.copyOf(ids);
+        this.imagePositions = List.copyOf(positions);
     }
 
     public TensorSizes sizes() {
@@ -91,13 +106,13 @@ public final class ScalePayloads {
         return MergeRequest.newBuilder().setTask(task).setFeatures(features).setCacheHit(false).build();
     }
 
-    /** Merge's output at 7B size: Hv [576, 4096] fp16 and the prompt's text token ids (see the class comment). */
+    /** Merge's output at 7B size: the ids (text and one placeholder per image token), Hv [576, 4096] fp16, positions. */
     public DecodeRequest decodeRequest(MergeRequest r, double mergeMs) {
         StageTimings t = StageTimings.newBuilder().setVisionMs(r.getFeatures().getVisionMs()).setMergeMs(mergeMs)
                 .build();
-        return DecodeRequest.newBuilder().setTask(r.getTask()).setInputIds(promptIds)
-                .setInputsEmbeds(fp16(hv, sizes.patches(), sizes.hiddenDim())).setModelId(MODEL_ID).setTimings(t)
-                .build();
+        return DecodeRequest.newBuilder().setTask(r.getTask()).setInputIds(inputIds).setInputsEmbeds(null)
+                .setImageFeatures(fp16(hv, sizes.patches(), sizes.hiddenDim())).setImagePositions(imagePositions)
+                .setModelId(MODEL_ID).setTimings(t).build();
     }
 
     /** An answer of {@code tokens} tokens (about 5 characters of text each). */
