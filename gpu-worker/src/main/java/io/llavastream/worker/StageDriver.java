@@ -59,7 +59,9 @@ import org.slf4j.LoggerFactory;
  *       dropped (its new owner reads it again from the committed offset).</li>
  * </ul>
  *
- * <p>Reads the machine's input topic; writes the machine's output topics and {@link Topics#DEAD_LETTERS}.
+ * <p>Reads the machine's input topic (and whatever its {@link PartitionHook} reads: the vision worker's cache
+ * restorer reads {@link Topics#VISION_FEATURES}); writes the machine's output topics and {@link Topics#DEAD_LETTERS}.
+ * After each commit the machine is told which inputs' outputs are committed ({@link StageMachine#committed}).
  * {@link #run} blocks until {@link #stop} (from any thread, e.g. a shutdown hook), then closes both clients, the
  * machine and the model parts it was given.
  */
@@ -78,6 +80,7 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
     private final Backoff backoff;
     private final Attempts attempts;
     private final AutoCloseable parts;
+    private final PartitionHook hook;
     private final Ledger ledger = new Ledger();
     /** Decoded inputs waiting for room in the machine, in poll order. */
     private final ArrayDeque<RecordId> backlog = new ArrayDeque<>();
@@ -94,6 +97,18 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
      */
     StageDriver(StageMachine<I> machine, AutoCloseable parts, WorkerConfig config, SchemaRegistry registry,
                 Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer, Clock clock) {
+        this(machine, parts, PartitionHook.NONE, config, registry, consumer, producer, clock);
+    }
+
+    /**
+     * @param parts closed after the machine when {@link #run} ends: the model parts the machine was built from
+     * @param hook  told when input partitions come and go (before the first records of an assigned one are
+     *              polled); closed with the driver
+     */
+    StageDriver(StageMachine<I> machine, AutoCloseable parts, PartitionHook hook, WorkerConfig config,
+                SchemaRegistry registry, Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer,
+                Clock clock) {
+        this.hook = hook;
         this.machine = new IsolatingMachine<>(machine);
         this.name = machine.stage().id();
         this.parts = parts;
@@ -111,10 +126,18 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
     /** A driver on real Kafka clients built from {@code config}; it closes {@code machine} and {@code parts}. */
     public static <I extends SpecificRecord> StageDriver<I> create(StageMachine<I> machine, AutoCloseable parts,
                                                                    WorkerConfig config, SchemaRegistry registry) {
+        return create(machine, parts, PartitionHook.NONE, config, registry);
+    }
+
+    /** As {@link #create(StageMachine, AutoCloseable, WorkerConfig, SchemaRegistry)}, with a partition hook. */
+    static <I extends SpecificRecord> StageDriver<I> create(StageMachine<I> machine, AutoCloseable parts,
+                                                            PartitionHook hook, WorkerConfig config,
+                                                            SchemaRegistry registry) {
         LOG.info("{}: consuming {} as group {}, transactional.id {}{}", machine.stage().id(),
                 machine.input().name(), config.groupId(), config.transactionalId(),
                 config.groupInstanceId().map(id -> ", group.instance.id " + id).orElse(""));
-        return new StageDriver<>(machine, parts, config, registry, new KafkaConsumer<>(config.consumerProperties()),
+        return new StageDriver<>(machine, parts, hook, config, registry,
+                new KafkaConsumer<>(config.consumerProperties()),
                 new KafkaProducer<>(config.producerProperties()), Clock.systemUTC());
     }
 
@@ -325,6 +348,7 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
             throw e;
         }
         ledger.committed(release);
+        machine.committed(release.ids());
         attempts.committed(release.ids());
         backoff.reset();
         stats.committed(release.ids().size(), release.records().size() - release.deadLetters(),
@@ -474,6 +498,7 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
         }
         closeQuietly(consumer::close, "consumer");
         closeQuietly(() -> producer.close(Duration.ofSeconds(5)), "producer");
+        closeQuietly(hook, "partition hook");
         closeQuietly(machine::close, "machine");
         closeQuietly(parts, "model parts");
         LOG.info("{}: stopped; {}", name, stats.snapshot());
@@ -517,17 +542,20 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
             }
             LOG.info("{}: revoked {}; dropping their unfinished work", name, partitions);
             drop(partitions);
+            hook.revoked(partitions);
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             LOG.warn("{}: lost {}; dropping their uncommitted work", name, partitions);
             drop(partitions);
+            hook.revoked(partitions);
         }
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             LOG.info("{}: assigned {}", name, partitions);
+            hook.assigned(partitions);
         }
     }
 }

@@ -117,7 +117,7 @@ class StageDriverTest {
         assertThat(dead.get("NOT_AVRO").getFailedAt()).isEqualTo(CLOCK.instant());
         assertThat(bytes(dead.get("UNKNOWN_SCHEMA_ID").getValue())).containsExactly(unknownId);
         assertThat(committed(P0)).isEqualTo(5);
-        assertThat(driver.stats().snapshot()).isEqualTo(new WorkerStats.Snapshot(5, 2, 3, 1, 0, 0));
+        assertThat(driver.stats().snapshot()).isEqualTo(new WorkerStats.Snapshot(5, 2, 3, 1, 0, 0, 0, 0));
     }
 
     @Test

@@ -7,7 +7,6 @@ import io.llavastream.rules.PostChecks;
 import io.llavastream.schemas.CaptionedPost;
 import io.llavastream.schemas.ImageTask;
 import io.llavastream.schemas.PostPart;
-import io.llavastream.schemas.VisionFeatures;
 import io.llavastream.serde.AvroSerde;
 import io.llavastream.serde.SchemaRegistry;
 import io.llavastream.topics.Topic;
@@ -25,28 +24,25 @@ import org.apache.kafka.streams.TopologyConfig;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
-import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The routing topology: posts in, per-image tasks out to the stage workers, captioned posts assembled from their
- * answers. Reads {@link Topics#POSTS} (raw bytes), {@link Topics#VISION_FEATURES} (the vision cache, as a table)
- * and {@link Topics#ANSWERS}; writes {@link Topics#VISION_REQUESTS} (cache misses), {@link Topics#MERGE_REQUESTS}
- * (cache hits), {@link Topics#ANSWERS} (ERROR answers for refused images), {@link Topics#CAPTIONED_POSTS} and
- * {@link Topics#DEAD_LETTERS}. The vision worker fills the cache and sends misses on to the merge stage itself.
+ * The routing topology: posts in, per-image tasks out to the vision stage, captioned posts assembled from their
+ * answers. Reads {@link Topics#POSTS} (raw bytes) and {@link Topics#ANSWERS}; writes {@link Topics#VISION_REQUESTS}
+ * (every accepted image, keyed by cache key), {@link Topics#ANSWERS} (ERROR answers for refused images),
+ * {@link Topics#CAPTIONED_POSTS} and {@link Topics#DEAD_LETTERS}. The vision cache lives in the vision worker
+ * ({@code io.llavastream.stage.CachedVisionMachine}), which sends hits and misses alike on to the merge stage: an
+ * image's bytes cross Kafka once (posts) before the vision stage reads them from vision-requests.
  *
  * <pre>
  * posts -> validate-post -+- refused --------------------------------------------> dead-letters
  *                         +- accepted -> split-images -+- refused -+-------------> dead-letters
  *                                                      |           +- ERROR answer -> answers
  *                                                      +- accepted -> key by "sha256|vision model"
- *                                                         -> images-by-cache-key (repartition)
- *                                                         -> look up vision-cache (table over vision-features)
- *                                                         -+- hit  -> merge-requests
- *                                                          +- miss -> vision-requests
+ *                                                         -> vision-requests (co-partitioned with vision-features)
  * accepted posts -> key by post id -> post metadata (no image bytes) -+
  * answers -> decode-answer -> answer part (keyed by post id) ----------+- merge -> post-parts-by-post (repartition)
  *                                   -> assemble-post -+- completed (or timed out) -> captioned-posts
@@ -55,12 +51,14 @@ import org.apache.kafka.streams.state.Stores;
  * Every node, branch, repartition and store is named ({@link TopologyNames}). Every processor runs inside a
  * {@link RecordGuard}; every value written is measured against its topic's limit first ({@link LimitedSerde}).
  * A record the topology cannot use, whichever topic it comes from, becomes a dead letter: the validator's own
- * checks, {@link AnswerDecoder}, and {@link DeadLetterExceptionHandler} for the rest. A tombstone on
- * vision-features is a legal delete of its cache entry.
+ * checks, {@link AnswerDecoder}, and {@link DeadLetterExceptionHandler} for the rest.
  */
 public final class PipelineTopology {
-    /** Restores the vision cache from its compacted source topic instead of a changelog copy of every tensor. */
-    public static final String OPTIMIZATIONS = StreamsConfig.REUSE_KTABLE_SOURCE_TOPICS;
+    /**
+     * The topology optimizations: none since the vision cache moved to the vision worker (the topology holds no
+     * table over a source topic any more, and its one repartition is named and placed by hand).
+     */
+    public static final String OPTIMIZATIONS = StreamsConfig.NO_OPTIMIZATION;
 
     private PipelineTopology() {
     }
@@ -78,7 +76,7 @@ public final class PipelineTopology {
     public static Topology build(StreamsBuilder builder, PipelineConfig config, SchemaRegistry registry) {
         KStream<String, RawPost> accepted = validatePosts(builder, config, registry);
         KStream<String, ImageTask> images = splitPosts(accepted, config, registry);
-        routePastVisionCache(builder, images, config, registry);
+        routeToVision(images, config, registry);
         assemblePosts(builder, accepted, config, registry);
         Properties props = new Properties();
         props.put(StreamsConfig.TOPOLOGY_OPTIMIZATION_CONFIG, OPTIMIZATIONS);
@@ -121,30 +119,17 @@ public final class PipelineTopology {
         return images.get(IMAGE_BRANCH + ACCEPTED).mapValues(Checked::value, Named.as(UNWRAP_IMAGE));
     }
 
-    /** image tasks -> merge requests (cache hit) or vision requests (miss), keyed by task id. */
-    private static void routePastVisionCache(StreamsBuilder builder, KStream<String, ImageTask> images,
-                                             PipelineConfig config, SchemaRegistry registry) {
-        Serde<ImageTask> imageTasks = Topics.VISION_REQUESTS.valueSerde(registry);
-        Serde<VisionFeatures> features = Topics.VISION_FEATURES.valueSerde(registry);
-        builder.table(Topics.VISION_FEATURES.name(),
-                Consumed.with(Serdes.String(), features).withName(VISION_FEATURES_SOURCE),
-                Materialized.as(VISION_CACHE_STORE)); // the store's serdes are the source's (StreamsBuilder.table)
+    /**
+     * image tasks -> vision requests, keyed by cache key ("sha256|vision model"): the image bytes cross Kafka once
+     * on their way to the vision stage. The key puts a request on the partition of vision-features that holds its
+     * image's cached features (both topics have the same partition count and the producers' default partitioner),
+     * so each vision worker restores and keeps the features of its own partitions only.
+     */
+    private static void routeToVision(KStream<String, ImageTask> images, PipelineConfig config,
+                                      SchemaRegistry registry) {
         String modelId = config.visionModelId();
-        Map<String, KStream<String, CacheLookup>> lookups = images
-                .selectKey((key, task) -> CacheKey.of(task.getTask().getImageSha256(), modelId),
+        images.selectKey((key, task) -> CacheKey.of(task.getTask().getImageSha256(), modelId),
                         Named.as(KEY_BY_CACHE_KEY))
-                .repartition(Repartitioned.with(Serdes.String(), internal(imageTasks, "ImageTask"))
-                        .withNumberOfPartitions(Topics.VISION_FEATURES.partitions()).withName(IMAGES_BY_CACHE_KEY))
-                .processValues(VisionCacheLookup::new, Named.as(VISION_CACHE_LOOKUP), VISION_CACHE_STORE)
-                .processValues(CacheLookupCounter::new, Named.as(COUNT_CACHE_LOOKUPS))
-                .split(Named.as(CACHE_BRANCH))
-                .branch((key, lookup) -> lookup.isHit(), Branched.as(HIT))
-                .defaultBranch(Branched.as(MISS));
-        lookups.get(CACHE_BRANCH + HIT)
-                .map((key, lookup) -> KeyValue.pair(lookup.taskId(), lookup.toMergeRequest()), Named.as(TO_MERGE_REQUEST))
-                .to(Topics.MERGE_REQUESTS.name(), produced(Topics.MERGE_REQUESTS, registry, MERGE_REQUESTS_SINK));
-        lookups.get(CACHE_BRANCH + MISS)
-                .map((key, lookup) -> KeyValue.pair(lookup.taskId(), lookup.task()), Named.as(TO_VISION_REQUEST))
                 .to(Topics.VISION_REQUESTS.name(), produced(Topics.VISION_REQUESTS, registry, VISION_REQUESTS_SINK));
     }
 

@@ -13,7 +13,6 @@ import io.llavastream.schemas.DeadLetter;
 import io.llavastream.schemas.FinishReason;
 import io.llavastream.schemas.ImageAnswer;
 import io.llavastream.schemas.ImageTask;
-import io.llavastream.schemas.MergeRequest;
 import io.llavastream.schemas.TaskRef;
 import io.llavastream.topics.Topics;
 import java.nio.ByteBuffer;
@@ -86,7 +85,8 @@ class PipelineTopologyTest {
         driver(Map.of()).posts.pipeInput("p1", post("p1", null, RED, BLUE));
 
         List<TestRecord<String, ImageTask>> out = p.visionRequests.readRecordsToList();
-        assertThat(out).extracting(TestRecord::key).containsExactly("p1/0", "p1/1");
+        assertThat(out).extracting(TestRecord::key).as("keyed by cache key, as vision-features")
+                .containsExactly(sha256(RED) + "|" + MODEL, sha256(BLUE) + "|" + MODEL);
         for (int i = 0; i < 2; i++) {
             TaskRef t = out.get(i).value().getTask();
             byte[] image = i == 0 ? RED : BLUE;
@@ -101,9 +101,7 @@ class PipelineTopologyTest {
             assertThat(bytes(out.get(i).value().getImage())).isEqualTo(image);
             assertThat(out.get(i).value().getContentType()).isEqualTo("image/png");
         }
-        assertThat(p.mergeRequests.isEmpty()).isTrue();
         assertThat(p.deadLetters.isEmpty()).isTrue();
-        assertThat(p.cacheStats()).isEqualTo(new VisionCacheStats(0, 2));
     }
 
     @Test
@@ -122,26 +120,21 @@ class PipelineTopologyTest {
     }
 
     @Test
-    void cachedFeaturesSendTheImageStraightToMergeWithCacheHit() throws Exception {
-        driver(Map.of()).features.pipeInput(sha256(RED) + "|" + MODEL, PipelineDriver.features(sha256(RED)));
-        p.posts.pipeInput("p2", post("p2", null, RED, BLUE));
+    void aRepeatedImageGoesToTheVisionStageAgainUnderTheSameCacheKeyWhoseWorkerKeepsTheCache() throws Exception {
+        driver(Map.of()).posts.pipeInput("p2", post("p2", null, RED));
+        p.posts.pipeInput("p3", post("p3", null, RED, BLUE));
 
-        List<TestRecord<String, MergeRequest>> merged = p.mergeRequests.readRecordsToList();
-        assertThat(merged).hasSize(1);
-        assertThat(merged.get(0).key()).isEqualTo("p2/0");
-        assertThat(merged.get(0).value().getCacheHit()).isTrue();
-        assertThat(merged.get(0).value().getTask().getImageSha256()).isEqualTo(sha256(RED));
-        assertThat(merged.get(0).value().getFeatures()).isEqualTo(PipelineDriver.features(sha256(RED)));
-        assertThat(p.visionRequests.readKeyValuesToList()).extracting(kv -> kv.key).containsExactly("p2/1");
-        assertThat(p.cacheStats()).isEqualTo(new VisionCacheStats(1, 1));
+        List<TestRecord<String, ImageTask>> out = p.visionRequests.readRecordsToList();
+        assertThat(out).extracting(r -> r.value().getTask().getTaskId()).containsExactly("p2/0", "p3/0", "p3/1");
+        assertThat(out).extracting(TestRecord::key).containsExactly(sha256(RED) + "|" + MODEL,
+                sha256(RED) + "|" + MODEL, sha256(BLUE) + "|" + MODEL);
     }
 
     @Test
-    void featuresOfAnotherVisionModelAreNotACacheHit() throws Exception {
-        driver(Map.of()).features.pipeInput(sha256(RED) + "|other/model", PipelineDriver.features(sha256(RED)));
-        p.posts.pipeInput("p3", post("p3", null, RED));
-        assertThat(p.mergeRequests.isEmpty()).isTrue();
-        assertThat(values(p.visionRequests)).hasSize(1);
+    void theCacheKeyNamesTheConfiguredVisionModel() throws Exception {
+        driver(Map.of(PipelineConfig.VISION_MODEL_ID_CONFIG, "other/model")).posts.pipeInput("p3", post("p3", null, RED));
+        assertThat(p.visionRequests.readKeyValuesToList()).extracting(kv -> kv.key)
+                .containsExactly(sha256(RED) + "|other/model");
     }
 
     @Test
@@ -192,7 +185,7 @@ class PipelineTopologyTest {
         p.postBytes.pipeInput("big", bytes);
 
         assertThat(onlyDeadLetter(p, "IMAGE_TOO_LARGE", bytes).getErrorMessage()).contains("100 bytes");
-        assertThat(p.visionRequests.readKeyValuesToList()).extracting(kv -> kv.key).containsExactly("big/0");
+        assertThat(values(p.visionRequests)).extracting(t -> t.getTask().getTaskId()).containsExactly("big/0");
         List<TestRecord<String, Answer>> errors = p.answersOut.readRecordsToList();
         assertThat(errors).hasSize(1);
         assertThat(errors.get(0).key()).isEqualTo("big/1");
