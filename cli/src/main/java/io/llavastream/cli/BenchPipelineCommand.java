@@ -58,10 +58,12 @@ final class BenchPipelineCommand implements Callable<Integer> {
         }
         double secs;
         long pipelineCpu;
+        BrokerCounters broker;
         long[] latency = new long[posts];
         try (EmbeddedPipeline pipeline = new EmbeddedPipeline(dir, Workers.STAGES, maxBatch, System.err::println);
              PipelineClient client = pipeline.client()) {
             warmUp(client, warm);
+            BrokerCounters b0 = BrokerCounters.now();
             long c0 = cpuNanos();
             long t0 = System.nanoTime();
             for (int i = 0; i < posts; i++) {
@@ -76,6 +78,7 @@ final class BenchPipelineCommand implements Callable<Integer> {
             }, () -> n[0] >= posts);
             secs = (System.nanoTime() - t0) / 1e9;
             pipelineCpu = cpuNanos() - c0;
+            broker = BrokerCounters.now().minus(b0);
         }
         Arrays.sort(latency);
         double pipelineRate = posts / secs;
@@ -90,13 +93,19 @@ final class BenchPipelineCommand implements Callable<Integer> {
                     .put("in_process_posts_per_second", baselineRate).put("ratio", pipelineRate / baselineRate)
                     .put("latency_p50_ms", p50).put("latency_p99_ms", p99)
                     .put("pipeline_cpu_ms_per_post", pipelineCpuMs).put("in_process_cpu_ms_per_post", inProcessCpuMs)
-                    .put("kafka_cpu_ms_per_post", kafkaCpuMs));
+                    .put("kafka_cpu_ms_per_post", kafkaCpuMs)
+                    .put("broker_requests_per_post", (double) broker.totalRequests() / posts)
+                    .put("broker_records_in_per_post", (double) broker.messagesIn() / posts)
+                    .put("broker_bytes_in_per_post", (double) broker.bytesIn() / posts));
         } else {
             System.out.printf("pipeline %.1f posts/s, in-process %.1f posts/s: ratio %.2f (target >= 0.9); pipeline "
                     + "latency p50 %.0f ms, p99 %.0f ms (%d posts, all submitted at once)%n", pipelineRate,
                     baselineRate, pipelineRate / baselineRate, p50, p99, posts);
             System.out.printf("Kafka CPU %.1f ms/post: process CPU %.1f ms/post in the pipeline, %.1f ms/post "
                     + "in-process%n", kafkaCpuMs, pipelineCpuMs, inProcessCpuMs);
+            System.out.printf("broker, per post: %.1f requests, %.1f records in, %.0f bytes in; requests by type: %s%n",
+                    (double) broker.totalRequests() / posts, (double) broker.messagesIn() / posts,
+                    (double) broker.bytesIn() / posts, broker.requests());
         }
         return 0;
     }

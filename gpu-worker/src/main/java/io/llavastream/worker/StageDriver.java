@@ -91,6 +91,11 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
     private boolean closing;
     private boolean fatal;
     private long firstSubmitMs;
+    private final long commitIntervalMs;
+    /** When the last transaction committed (or the driver started): the next is due commit.interval.ms after. */
+    private long lastCommitMs;
+    /** Whether some input finished since the last transaction: only then is a commit worth making. */
+    private boolean finishedSinceCommit;
 
     /**
      * @param parts closed after the machine when {@link #run} ends: the model parts the machine was built from
@@ -119,6 +124,7 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
         this.clock = clock;
         this.pollTimeoutMs = config.pollTimeoutMs();
         this.lingerMs = config.lingerMs();
+        this.commitIntervalMs = config.commitIntervalMs();
         this.backoff = new Backoff(config.retryBackoffMs(), config.retryBackoffMaxMs());
         this.attempts = new Attempts(config.maxRecordAttempts());
     }
@@ -216,7 +222,9 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
                 }
             }
             stepIfDue();
-            publish();
+            if (commitDue()) {
+                publish();
+            }
         } catch (WakeupException | InterruptException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -230,12 +238,21 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
         }
     }
 
+    /** Whether finished work waits and commit.interval.ms has passed since the last transaction. */
+    private boolean commitDue() {
+        return finishedSinceCommit && (clock.millis() - lastCommitMs >= commitIntervalMs || attempts.careful());
+    }
+
     private long pollTimeoutMs() {
-        if (machine.inFlight() == 0) {
-            return pollTimeoutMs;
+        long now = clock.millis();
+        long timeout = pollTimeoutMs;
+        if (finishedSinceCommit) {  // wake up when the next transaction is due
+            timeout = Math.min(timeout, Math.max(0, lastCommitMs + commitIntervalMs - now));
         }
-        return machine.continuous() ? 0 : Math.max(0, Math.min(pollTimeoutMs, firstSubmitMs + lingerMs
-                - clock.millis()));
+        if (machine.inFlight() == 0) {
+            return timeout;
+        }
+        return machine.continuous() ? 0 : Math.max(0, Math.min(timeout, firstSubmitMs + lingerMs - now));
     }
 
     /** Tracks every polled record first, so that a failure half-way still rewinds to all of them. */
@@ -323,6 +340,7 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
             out.add(writer.deadLetter(slot.record, f.reason(), f.message()));
         }
         ledger.finish(id, out, r.isFailure());
+        finishedSinceCommit = true;
     }
 
     private List<ProducerRecord<byte[], byte[]>> serializeOrNothing(StageResult r) {
@@ -337,6 +355,7 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
     private void publish() {
         Ledger.Release release = ledger.releasable(attempts.careful());
         if (release.isEmpty()) {
+            finishedSinceCommit = false;
             return;
         }
         try {
@@ -348,6 +367,8 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
             throw e;
         }
         ledger.committed(release);
+        lastCommitMs = clock.millis();
+        finishedSinceCommit = ledger.releasable(attempts.careful()).ids().size() > 0;
         machine.committed(release.ids());
         attempts.committed(release.ids());
         backoff.reset();
@@ -399,6 +420,7 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
      */
     private void recover() {
         needsRecovery = false;
+        finishedSinceCommit = false;
         abortQuietly();
         Map<TopicPartition, Long> first = ledger.firstOffsets();
         machine.reset();

@@ -39,6 +39,7 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String MAX_BATCH_SIZE = "max.batch.size";
     public static final String BATCH_LINGER_MS = "batch.linger.ms";
     public static final String POLL_TIMEOUT_MS = "poll.timeout.ms";
+    public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
     public static final String RETRY_BACKOFF_MS = "retry.backoff.ms";
     public static final String RETRY_BACKOFF_MAX_MS = "retry.backoff.max.ms";
     public static final String MAX_RECORD_ATTEMPTS = "max.record.attempts";
@@ -74,6 +75,12 @@ public final class WorkerConfig extends AbstractConfig {
                     + "decoding at once, with as many more queued to join.")
             .define(BATCH_LINGER_MS, Type.LONG, 10L, Range.atLeast(0), Importance.MEDIUM, "How long the first "
                     + "record of a batch may wait for more before a partial batch is processed, ms.")
+            .define(COMMIT_INTERVAL_MS, Type.LONG, 100L, Range.atLeast(0), Importance.MEDIUM,
+                    "Shortest time between two transactions, ms: finished work waits up to this long to be "
+                    + "published together with what finishes meanwhile (what Kafka Streams' commit.interval.ms is "
+                    + "under exactly-once). Each transaction costs the broker several requests and a marker on "
+                    + "every partition it wrote, so fewer, larger transactions cost less CPU per record; the price "
+                    + "is up to this much latency per stage. 0 = a transaction whenever something finished.")
             .define(POLL_TIMEOUT_MS, Type.LONG, 100L, Range.atLeast(1), Importance.LOW,
                     "Longest wait in one poll when nothing is pending, ms; bounds how fast shutdown is seen.")
             .define(RETRY_BACKOFF_MS, Type.LONG, 100L, Range.atLeast(0), Importance.LOW, "First pause after a "
@@ -150,6 +157,10 @@ public final class WorkerConfig extends AbstractConfig {
 
     public long lingerMs() {
         return getLong(BATCH_LINGER_MS);
+    }
+
+    public long commitIntervalMs() {
+        return getLong(COMMIT_INTERVAL_MS);
     }
 
     public long pollTimeoutMs() {
