@@ -67,10 +67,11 @@ public final class Workers {
         EncoderCache cache = new EncoderCache(config.visionCacheMaxBytes());
         CachedVisionMachine machine = new CachedVisionMachine(new VisionMachine(p, config.maxBatchSize(), clock),
                 p.visionModelId(), cache);
-        VisionCacheRestorer restorer = null;
+        PartitionHook restorer = null;
         try {
-            restorer = new VisionCacheRestorer(new KafkaConsumer<>(config.restoreConsumerProperties()), registry,
-                    cache, p.visionModelId(), config.visionCacheRestoreTimeout());
+            restorer = cache.maxBytes() == 0 ? PartitionHook.NONE  // no cache: nothing to restore
+                    : new VisionCacheRestorer(new KafkaConsumer<>(config.restoreConsumerProperties()), registry,
+                            cache, p.visionModelId(), config.visionCacheRestoreTimeout());
             StageDriver<ImageTask> driver = StageDriver.create(machine, p, restorer, config, registry);
             driver.stats().cacheCounts(cache::hits, cache::misses);
             return driver;
