@@ -21,15 +21,15 @@ import org.apache.kafka.common.PartitionInfo;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.InterruptException;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.utils.Utils;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Fills the vision worker's {@link EncoderCache} from the compacted {@link Topics#VISION_FEATURES} topic, partition
- * by partition, as the worker gains vision-requests partitions. The topology keys vision requests by cache key, as
- * vision-features is keyed, and both topics have the same partition count, so the features of every image on
- * vision-requests partition p are on vision-features partition p: a worker restores only the partitions it owns
+ * by partition, as the worker gains vision-requests partitions. The topology puts each vision request on the
+ * partition its image's cache key gets ({@link CacheKey#partition}), the key of vision-features, and both topics
+ * have the same partition count, so the features of every image on vision-requests partition p are on
+ * vision-features partition p: a worker restores only the partitions it owns
  * (read_committed, from the beginning to the end offset at the time), and its own committed outputs land on those
  * same partitions, so it never has to read the topic while it runs. When a partition is revoked its entries are
  * dropped (its new owner restores them). Should the two topics' partition counts differ on a cluster, co-partitioning
@@ -203,7 +203,7 @@ final class VisionCacheRestorer implements PartitionHook {
 
     /** The partition the producers' default partitioner gives {@code cacheKey} on vision-features. */
     private int partitionOf(String cacheKey) {
-        return Utils.toPositive(Utils.murmur2(cacheKey.getBytes(StandardCharsets.UTF_8))) % featurePartitions;
+        return CacheKey.partition(cacheKey, featurePartitions);
     }
 
     long restored() {

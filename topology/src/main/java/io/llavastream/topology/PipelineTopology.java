@@ -2,7 +2,6 @@ package io.llavastream.topology;
 
 import static io.llavastream.topology.TopologyNames.*;
 
-import io.llavastream.rules.CacheKey;
 import io.llavastream.rules.PostChecks;
 import io.llavastream.schemas.CaptionedPost;
 import io.llavastream.schemas.ImageTask;
@@ -34,7 +33,7 @@ import org.apache.kafka.streams.state.Stores;
 /**
  * The routing topology: posts in, per-image tasks out to the vision stage, captioned posts assembled from their
  * answers. Reads {@link Topics#POSTS} (raw bytes) and {@link Topics#ANSWERS}; writes {@link Topics#VISION_REQUESTS}
- * (every accepted image, keyed by cache key), {@link Topics#ANSWERS} (ERROR answers for refused images),
+ * (every accepted image, keyed by task id, on the partition of its cache key), {@link Topics#ANSWERS} (ERROR answers for refused images),
  * {@link Topics#CAPTIONED_POSTS} and {@link Topics#DEAD_LETTERS}. The vision cache lives in the vision worker
  * ({@code io.llavastream.stage.CachedVisionMachine}), which sends hits and misses alike on to the merge stage: an
  * image's bytes cross Kafka once (posts) before the vision stage reads them from vision-requests.
@@ -43,8 +42,8 @@ import org.apache.kafka.streams.state.Stores;
  * posts -> validate-post -+- refused --------------------------------------------> dead-letters
  *                         +- accepted -> split-images -+- refused -+-------------> dead-letters
  *                                                      |           +- ERROR answer -> answers
- *                                                      +- accepted -> key by "sha256|vision model"
- *                                                         -> vision-requests (co-partitioned with vision-features)
+ *                                                      +- accepted -> vision-requests (keyed by task id, on the
+ *                                                         partition of "sha256|vision model", as vision-features)
  * accepted posts -> key by post id -> post metadata (no image bytes) -+
  * answers -> decode-answer -> answer part (keyed by post id) ----------+- merge -> post-parts-by-post (repartition)
  *                                   -> assemble-post -+- completed (or timed out) -> captioned-posts
@@ -122,17 +121,16 @@ public final class PipelineTopology {
     }
 
     /**
-     * image tasks -> vision requests, keyed by cache key ("sha256|vision model"): the image bytes cross Kafka once
-     * on their way to the vision stage. The key puts a request on the partition of vision-features that holds its
-     * image's cached features (both topics have the same partition count and the producers' default partitioner),
-     * so each vision worker restores and keeps the features of its own partitions only.
+     * image tasks -> vision requests, keyed by task id: the image bytes cross Kafka once on their way to the vision
+     * stage. {@link CacheKeyPartitioner} puts a request on the partition of vision-features that holds its image's
+     * cached features, the one its cache key ("sha256|vision model") gets (both topics have the same partition
+     * count), so each vision worker restores and keeps the features of its own partitions only.
      */
     private static void routeToVision(KStream<String, ImageTask> images, PipelineConfig config,
                                       SchemaRegistry registry) {
-        String modelId = config.visionModelId();
-        images.selectKey((key, task) -> CacheKey.of(task.getTask().getImageSha256(), modelId),
-                        Named.as(KEY_BY_CACHE_KEY))
-                .to(Topics.VISION_REQUESTS.name(), produced(Topics.VISION_REQUESTS, registry, VISION_REQUESTS_SINK));
+        images.selectKey((postKey, task) -> task.getTask().getTaskId(), Named.as(KEY_BY_TASK_ID))
+                .to(Topics.VISION_REQUESTS.name(), produced(Topics.VISION_REQUESTS, registry, VISION_REQUESTS_SINK)
+                        .withStreamPartitioner(new CacheKeyPartitioner(config.visionModelId())));
     }
 
     /**

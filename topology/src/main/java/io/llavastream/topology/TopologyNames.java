@@ -25,8 +25,8 @@ public final class TopologyNames {
     public static final String IMAGE_ERROR_ANSWERS_SINK = "image-error-answers-sink";
     public static final String UNWRAP_IMAGE = "unwrap-image";
 
-    // to the vision stage, keyed by cache key (the vision worker keeps the cache)
-    public static final String KEY_BY_CACHE_KEY = "key-by-cache-key";
+    // to the vision stage, on the partition of the cache key (the vision worker keeps the cache)
+    public static final String KEY_BY_TASK_ID = "key-by-task-id";
     public static final String VISION_REQUESTS_SINK = "vision-requests-sink";
 
     // assembly: answers -> captioned posts

@@ -85,8 +85,7 @@ class PipelineTopologyTest {
         driver(Map.of()).posts.pipeInput("p1", post("p1", null, RED, BLUE));
 
         List<TestRecord<String, ImageTask>> out = p.visionRequests.readRecordsToList();
-        assertThat(out).extracting(TestRecord::key).as("keyed by cache key, as vision-features")
-                .containsExactly(sha256(RED) + "|" + MODEL, sha256(BLUE) + "|" + MODEL);
+        assertThat(out).extracting(TestRecord::key).containsExactly("p1/0", "p1/1");
         for (int i = 0; i < 2; i++) {
             TaskRef t = out.get(i).value().getTask();
             byte[] image = i == 0 ? RED : BLUE;
@@ -120,21 +119,25 @@ class PipelineTopologyTest {
     }
 
     @Test
-    void aRepeatedImageGoesToTheVisionStageAgainUnderTheSameCacheKeyWhoseWorkerKeepsTheCache() throws Exception {
+    void aRepeatedImageGoesToTheVisionStageAgainWhoseWorkerKeepsTheCache() throws Exception {
         driver(Map.of()).posts.pipeInput("p2", post("p2", null, RED));
         p.posts.pipeInput("p3", post("p3", null, RED, BLUE));
-
-        List<TestRecord<String, ImageTask>> out = p.visionRequests.readRecordsToList();
-        assertThat(out).extracting(r -> r.value().getTask().getTaskId()).containsExactly("p2/0", "p3/0", "p3/1");
-        assertThat(out).extracting(TestRecord::key).containsExactly(sha256(RED) + "|" + MODEL,
-                sha256(RED) + "|" + MODEL, sha256(BLUE) + "|" + MODEL);
+        assertThat(p.visionRequests.readKeyValuesToList()).extracting(kv -> kv.key)
+                .containsExactly("p2/0", "p3/0", "p3/1");
     }
 
     @Test
-    void theCacheKeyNamesTheConfiguredVisionModel() throws Exception {
-        driver(Map.of(PipelineConfig.VISION_MODEL_ID_CONFIG, "other/model")).posts.pipeInput("p3", post("p3", null, RED));
-        assertThat(p.visionRequests.readKeyValuesToList()).extracting(kv -> kv.key)
-                .containsExactly(sha256(RED) + "|other/model");
+    void visionRequestsGoToThePartitionOfTheirCacheKeyOnVisionFeaturesUnderTheConfiguredVisionModel() throws Exception {
+        driver(Map.of()).posts.pipeInput("p3", post("p3", null, RED));
+        ImageTask task = values(p.visionRequests).get(0);
+        int n = Topics.VISION_FEATURES.partitions();
+        for (String model : List.of(MODEL, "other/model")) {
+            byte[] key = (sha256(RED) + "|" + model).getBytes(StandardCharsets.UTF_8);
+            assertThat(new CacheKeyPartitioner(model).partitions(Topics.VISION_REQUESTS.name(), "p3/0", task, n))
+                    .as("where a producer puts the features of %s", model)
+                    .contains(java.util.Set.of(org.apache.kafka.clients.producer.internals.BuiltInPartitioner
+                            .partitionForKey(key, n)));
+        }
     }
 
     @Test
@@ -185,7 +188,7 @@ class PipelineTopologyTest {
         p.postBytes.pipeInput("big", bytes);
 
         assertThat(onlyDeadLetter(p, "IMAGE_TOO_LARGE", bytes).getErrorMessage()).contains("100 bytes");
-        assertThat(values(p.visionRequests)).extracting(t -> t.getTask().getTaskId()).containsExactly("big/0");
+        assertThat(p.visionRequests.readKeyValuesToList()).extracting(kv -> kv.key).containsExactly("big/0");
         List<TestRecord<String, Answer>> errors = p.answersOut.readRecordsToList();
         assertThat(errors).hasSize(1);
         assertThat(errors.get(0).key()).isEqualTo("big/1");
