@@ -61,6 +61,11 @@ final class BrokerSettings {
         p.put("socket.receive.buffer.bytes", Integer.toString(LargeRecords.SOCKET_BUFFER_BYTES));
         // the compacted topics' cleaner allocates this up front; the 128 MiB default is a lot inside the demo's JVM
         p.put("log.cleaner.dedupe.buffer.size", Integer.toString(16 * 1024 * 1024));
+        // request handler and network threads: the defaults (8 and 3) are sized for a server; the embedded broker
+        // shares the machine's (2 on the development machine) cores with the pipeline in the same JVM, where more
+        // threads than cores only add context switches (issue 9: Kafka CPU per post in bench pipeline)
+        p.put("num.io.threads", "2");
+        p.put("num.network.threads", "2");
         return p;
     }
 }

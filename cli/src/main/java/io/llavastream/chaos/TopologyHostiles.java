@@ -14,9 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Hostile records on the other topics a process reads: {@link Topics#ANSWERS} and {@link Topics#VISION_FEATURES}
- * and the topology's own repartition topics (all read by the topology), and {@link Topics#IMAGE_EMBEDDINGS} and
- * {@link Topics#CAPTIONED_POSTS}, which only readers (tail, export, search) read.
+ * Hostile records on the other topics a process reads: {@link Topics#ANSWERS} and the topology's own repartition
+ * topic (read by the topology), {@link Topics#VISION_FEATURES} (the vision workers' cache), and {@link
+ * Topics#IMAGE_EMBEDDINGS} and {@link Topics#CAPTIONED_POSTS}, which only readers (tail, export, search) read.
  */
 final class TopologyHostiles {
     private final CorpusContext c;
@@ -48,23 +48,28 @@ final class TopologyHostiles {
                 c.freshPng())), deadLetter(NOT_AVRO), "a valid Post, with the Post schema's id, on answers");
     }
 
+    /**
+     * vision-features is the vision workers' cache, read only when a worker restores its partitions: a record it
+     * cannot use is skipped there with a warning (the cache misses, the image is encoded again), never
+     * dead-lettered, because every restore would read it again. So these are ignored by the running pipeline.
+     */
     private void visionFeatures() {
         String topic = Topics.VISION_FEATURES.name();
         String key = CacheKey.of("f".repeat(64), c.model().visionModelId());
-        addKeyed(topic, "vision-features/tombstone", key, null, Expectation.ignored("topology"),
+        addKeyed(topic, "vision-features/tombstone", key, null, Expectation.ignored("vision"),
                 "a tombstone for a cache key: a legal delete on a compacted topic");
-        addKeyed(topic, "vision-features/not-avro", key, utf8("not features"), deadLetter(NOT_AVRO),
-                "text instead of Avro");
+        addKeyed(topic, "vision-features/not-avro", key, utf8("not features"), Expectation.ignored("vision"),
+                "text instead of Avro (skipped by the cache reader)");
         addKeyed(topic, "vision-features/unknown-schema-id", key, AvroPrefix.header(UNREGISTERED_ID)
-                .raw(utf8("anything")).bytes(), deadLetter(UNKNOWN_SCHEMA_ID), "schema id " + UNREGISTERED_ID
-                + ", which the registry does not know");
+                .raw(utf8("anything")).bytes(), Expectation.ignored("vision"), "schema id " + UNREGISTERED_ID
+                + ", which the registry does not know (skipped by the cache reader)");
         addKeyed(topic, "vision-features/sha-string-length-bomb", key, AvroPrefix.header(
                 c.schemaId(Topics.VISION_FEATURES)).length(NEAR_2_31 - 1).raw(utf8("abc")).bytes(),
-                deadLetter(AVRO_LIMIT), "image_sha256 string length 2^31-17");
+                Expectation.ignored("vision"), "image_sha256 string length 2^31-17 (skipped by the cache reader)");
     }
 
     private void repartitionTopics() {
-        for (String name : List.of(TopologyNames.IMAGES_BY_CACHE_KEY, TopologyNames.POST_PARTS_BY_POST)) {
+        for (String name : List.of(TopologyNames.POST_PARTS_BY_POST)) {
             String topic = applicationId + "-" + name + "-repartition";
             add(topic, name + "-repartition/not-avro", utf8("written into an internal topic"),
                     deadLetter(NOT_AVRO), "text instead of Avro on the topology's own repartition topic");

@@ -4,7 +4,6 @@ import io.llavastream.status.ConsumedPositions;
 import io.llavastream.status.ProcessStatus;
 import io.llavastream.topology.PipelineConfig;
 import io.llavastream.topology.PipelineTopologyApp;
-import io.llavastream.topology.VisionCacheStats;
 import java.io.PrintStream;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -103,9 +102,8 @@ final class TopologyCommand implements Callable<Integer> {
     }
 
     private static void stop(PipelineTopologyApp app) {
-        VisionCacheStats stats = app.visionCacheStats();
         app.close();
-        System.err.printf("topology stopped; vision cache: %d hits, %d misses%n", stats.hits(), stats.misses());
+        System.err.println("topology stopped");
     }
 
     static void listConfig(PrintStream out) {

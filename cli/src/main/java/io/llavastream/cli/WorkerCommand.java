@@ -180,8 +180,10 @@ final class WorkerCommand implements java.util.concurrent.Callable<Integer> {
             double rate = (s.records() - lastRecords) / Math.max(1e-9, (now - lastNanos) / 1e9);
             lastRecords = s.records();
             lastNanos = now;
-            System.err.printf("%s: %d records (%.1f/s), %d outputs, %d dead letters, %d aborts, %d in flight%n",
-                    stage, s.records(), rate, s.outputs(), s.deadLetters(), s.aborts(), s.inFlight());
+            String cache = s.cacheHits() + s.cacheMisses() == 0 ? ""
+                    : String.format(", vision cache %d hits, %d misses", s.cacheHits(), s.cacheMisses());
+            System.err.printf("%s: %d records (%.1f/s), %d outputs, %d dead letters, %d aborts, %d in flight%s%n",
+                    stage, s.records(), rate, s.outputs(), s.deadLetters(), s.aborts(), s.inFlight(), cache);
         }
     }
 }

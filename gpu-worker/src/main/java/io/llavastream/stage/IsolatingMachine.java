@@ -137,6 +137,11 @@ public final class IsolatingMachine<I extends SpecificRecord> implements StageMa
     }
 
     @Override
+    public void committed(Collection<?> tags) {
+        inner.committed(tags);
+    }
+
+    @Override
     public void cancel(Collection<?> tags) {
         inner.cancel(tags);
         inFlight.keySet().removeAll(tags);

@@ -54,6 +54,14 @@ public interface StageMachine<I extends SpecificRecord> extends AutoCloseable {
      */
     StageResult failed(I input, DeadLetterReason reason, String message);
 
+    /**
+     * The outputs of these finished inputs are committed (the Kafka driver calls it after each transaction): a
+     * machine that keeps state derived from its own outputs, such as the vision stage's encoder cache, may trust
+     * them now. Unknown tags are ignored; the default keeps nothing.
+     */
+    default void committed(Collection<?> tags) {
+    }
+
     /** Drops these in-flight inputs: they will not come back from a step. Unknown tags are ignored. */
     void cancel(Collection<?> tags);
 

@@ -9,6 +9,8 @@
  * <ul>
  *   <li>{@link io.llavastream.stage.VisionMachine}: image decoder + CLIP processor + vision tower
  *       ({@link io.llavastream.model.VisionParts}), a synchronous batch.</li>
+ *   <li>{@link io.llavastream.stage.CachedVisionMachine}: the vision machine behind the vision worker's
+ *       {@link io.llavastream.stage.EncoderCache} (hits skip the vision compute).</li>
  *   <li>{@link io.llavastream.stage.MergeMachine}: projector + tokenizer + token embedder + token merge
  *       ({@link io.llavastream.model.MergeParts}), a synchronous batch.</li>
  *   <li>{@link io.llavastream.stage.DecodeMachine}: continuous batching over the decoder

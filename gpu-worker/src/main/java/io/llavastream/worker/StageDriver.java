@@ -59,7 +59,9 @@ import org.slf4j.LoggerFactory;
  *       dropped (its new owner reads it again from the committed offset).</li>
  * </ul>
  *
- * <p>Reads the machine's input topic; writes the machine's output topics and {@link Topics#DEAD_LETTERS}.
+ * <p>Reads the machine's input topic (and whatever its {@link PartitionHook} reads: the vision worker's cache
+ * restorer reads {@link Topics#VISION_FEATURES}); writes the machine's output topics and {@link Topics#DEAD_LETTERS}.
+ * After each commit the machine is told which inputs' outputs are committed ({@link StageMachine#committed}).
  * {@link #run} blocks until {@link #stop} (from any thread, e.g. a shutdown hook), then closes both clients, the
  * machine and the model parts it was given.
  */
@@ -78,6 +80,7 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
     private final Backoff backoff;
     private final Attempts attempts;
     private final AutoCloseable parts;
+    private final PartitionHook hook;
     private final Ledger ledger = new Ledger();
     /** Decoded inputs waiting for room in the machine, in poll order. */
     private final ArrayDeque<RecordId> backlog = new ArrayDeque<>();
@@ -88,12 +91,29 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
     private boolean closing;
     private boolean fatal;
     private long firstSubmitMs;
+    private final long commitIntervalMs;
+    /** When the last transaction committed (or the driver started): the next is due commit.interval.ms after. */
+    private long lastCommitMs;
+    /** Whether some input finished since the last transaction: only then is a commit worth making. */
+    private boolean finishedSinceCommit;
 
     /**
      * @param parts closed after the machine when {@link #run} ends: the model parts the machine was built from
      */
     StageDriver(StageMachine<I> machine, AutoCloseable parts, WorkerConfig config, SchemaRegistry registry,
                 Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer, Clock clock) {
+        this(machine, parts, PartitionHook.NONE, config, registry, consumer, producer, clock);
+    }
+
+    /**
+     * @param parts closed after the machine when {@link #run} ends: the model parts the machine was built from
+     * @param hook  told when input partitions come and go (before the first records of an assigned one are
+     *              polled); closed with the driver
+     */
+    StageDriver(StageMachine<I> machine, AutoCloseable parts, PartitionHook hook, WorkerConfig config,
+                SchemaRegistry registry, Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer,
+                Clock clock) {
+        this.hook = hook;
         this.machine = new IsolatingMachine<>(machine);
         this.name = machine.stage().id();
         this.parts = parts;
@@ -104,6 +124,7 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
         this.clock = clock;
         this.pollTimeoutMs = config.pollTimeoutMs();
         this.lingerMs = config.lingerMs();
+        this.commitIntervalMs = config.commitIntervalMs();
         this.backoff = new Backoff(config.retryBackoffMs(), config.retryBackoffMaxMs());
         this.attempts = new Attempts(config.maxRecordAttempts());
     }
@@ -111,10 +132,18 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
     /** A driver on real Kafka clients built from {@code config}; it closes {@code machine} and {@code parts}. */
     public static <I extends SpecificRecord> StageDriver<I> create(StageMachine<I> machine, AutoCloseable parts,
                                                                    WorkerConfig config, SchemaRegistry registry) {
+        return create(machine, parts, PartitionHook.NONE, config, registry);
+    }
+
+    /** As {@link #create(StageMachine, AutoCloseable, WorkerConfig, SchemaRegistry)}, with a partition hook. */
+    static <I extends SpecificRecord> StageDriver<I> create(StageMachine<I> machine, AutoCloseable parts,
+                                                            PartitionHook hook, WorkerConfig config,
+                                                            SchemaRegistry registry) {
         LOG.info("{}: consuming {} as group {}, transactional.id {}{}", machine.stage().id(),
                 machine.input().name(), config.groupId(), config.transactionalId(),
                 config.groupInstanceId().map(id -> ", group.instance.id " + id).orElse(""));
-        return new StageDriver<>(machine, parts, config, registry, new KafkaConsumer<>(config.consumerProperties()),
+        return new StageDriver<>(machine, parts, hook, config, registry,
+                new KafkaConsumer<>(config.consumerProperties()),
                 new KafkaProducer<>(config.producerProperties()), Clock.systemUTC());
     }
 
@@ -193,7 +222,9 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
                 }
             }
             stepIfDue();
-            publish();
+            if (commitDue()) {
+                publish();
+            }
         } catch (WakeupException | InterruptException e) {
             throw e;
         } catch (RuntimeException e) {
@@ -207,12 +238,21 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
         }
     }
 
+    /** Whether finished work waits and commit.interval.ms has passed since the last transaction. */
+    private boolean commitDue() {
+        return finishedSinceCommit && (clock.millis() - lastCommitMs >= commitIntervalMs || attempts.careful());
+    }
+
     private long pollTimeoutMs() {
-        if (machine.inFlight() == 0) {
-            return pollTimeoutMs;
+        long now = clock.millis();
+        long timeout = pollTimeoutMs;
+        if (finishedSinceCommit) {  // wake up when the next transaction is due
+            timeout = Math.min(timeout, Math.max(0, lastCommitMs + commitIntervalMs - now));
         }
-        return machine.continuous() ? 0 : Math.max(0, Math.min(pollTimeoutMs, firstSubmitMs + lingerMs
-                - clock.millis()));
+        if (machine.inFlight() == 0) {
+            return timeout;
+        }
+        return machine.continuous() ? 0 : Math.max(0, Math.min(timeout, firstSubmitMs + lingerMs - now));
     }
 
     /** Tracks every polled record first, so that a failure half-way still rewinds to all of them. */
@@ -300,6 +340,7 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
             out.add(writer.deadLetter(slot.record, f.reason(), f.message()));
         }
         ledger.finish(id, out, r.isFailure());
+        finishedSinceCommit = true;
     }
 
     private List<ProducerRecord<byte[], byte[]>> serializeOrNothing(StageResult r) {
@@ -314,6 +355,7 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
     private void publish() {
         Ledger.Release release = ledger.releasable(attempts.careful());
         if (release.isEmpty()) {
+            finishedSinceCommit = false;
             return;
         }
         try {
@@ -325,6 +367,9 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
             throw e;
         }
         ledger.committed(release);
+        lastCommitMs = clock.millis();
+        finishedSinceCommit = ledger.releasable(attempts.careful()).ids().size() > 0;
+        machine.committed(release.ids());
         attempts.committed(release.ids());
         backoff.reset();
         stats.committed(release.ids().size(), release.records().size() - release.deadLetters(),
@@ -375,6 +420,7 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
      */
     private void recover() {
         needsRecovery = false;
+        finishedSinceCommit = false;
         abortQuietly();
         Map<TopicPartition, Long> first = ledger.firstOffsets();
         machine.reset();
@@ -474,6 +520,7 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
         }
         closeQuietly(consumer::close, "consumer");
         closeQuietly(() -> producer.close(Duration.ofSeconds(5)), "producer");
+        closeQuietly(hook, "partition hook");
         closeQuietly(machine::close, "machine");
         closeQuietly(parts, "model parts");
         LOG.info("{}: stopped; {}", name, stats.snapshot());
@@ -517,17 +564,20 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
             }
             LOG.info("{}: revoked {}; dropping their unfinished work", name, partitions);
             drop(partitions);
+            hook.revoked(partitions);
         }
 
         @Override
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             LOG.warn("{}: lost {}; dropping their uncommitted work", name, partitions);
             drop(partitions);
+            hook.revoked(partitions);
         }
 
         @Override
         public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             LOG.info("{}: assigned {}", name, partitions);
+            hook.assigned(partitions);
         }
     }
 }

@@ -8,8 +8,10 @@ import io.llavastream.rules.StageName;
 import io.llavastream.schemas.DType;
 import io.llavastream.tensor.WireDtype;
 import io.llavastream.topics.LargeRecords;
+import io.llavastream.stage.EncoderCache;
 import io.llavastream.topics.Topics;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -40,9 +42,12 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String MAX_BATCH_SIZE = "max.batch.size";
     public static final String BATCH_LINGER_MS = "batch.linger.ms";
     public static final String POLL_TIMEOUT_MS = "poll.timeout.ms";
+    public static final String COMMIT_INTERVAL_MS = "commit.interval.ms";
     public static final String RETRY_BACKOFF_MS = "retry.backoff.ms";
     public static final String RETRY_BACKOFF_MAX_MS = "retry.backoff.max.ms";
     public static final String MAX_RECORD_ATTEMPTS = "max.record.attempts";
+    public static final String VISION_CACHE_MAX_BYTES = "vision.cache.max.bytes";
+    public static final String VISION_CACHE_RESTORE_TIMEOUT_MS = "vision.cache.restore.timeout.ms";
     public static final String MODEL_DIR = "model.dir";
     public static final String ENGINE_THREADS = "engine.threads";
     public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
@@ -76,6 +81,12 @@ public final class WorkerConfig extends AbstractConfig {
                     + "decoding at once, with as many more queued to join.")
             .define(BATCH_LINGER_MS, Type.LONG, 10L, Range.atLeast(0), Importance.MEDIUM, "How long the first "
                     + "record of a batch may wait for more before a partial batch is processed, ms.")
+            .define(COMMIT_INTERVAL_MS, Type.LONG, 100L, Range.atLeast(0), Importance.MEDIUM,
+                    "Shortest time between two transactions, ms: finished work waits up to this long to be "
+                    + "published together with what finishes meanwhile (what Kafka Streams' commit.interval.ms is "
+                    + "under exactly-once). Each transaction costs the broker several requests and a marker on "
+                    + "every partition it wrote, so fewer, larger transactions cost less CPU per record; the price "
+                    + "is up to this much latency per stage. 0 = a transaction whenever something finished.")
             .define(POLL_TIMEOUT_MS, Type.LONG, 100L, Range.atLeast(1), Importance.LOW,
                     "Longest wait in one poll when nothing is pending, ms; bounds how fast shutdown is seen.")
             .define(RETRY_BACKOFF_MS, Type.LONG, 100L, Range.atLeast(0), Importance.LOW, "First pause after a "
@@ -87,6 +98,16 @@ public final class WorkerConfig extends AbstractConfig {
                     + "record's transaction may fail for a reason that may be the record's own (the broker refused "
                     + "it) before the record is dead-lettered as REPEATED_FAILURE. Timeouts and outages are not "
                     + "counted: they are retried with backoff for as long as they last.")
+            .define(VISION_CACHE_MAX_BYTES, Type.LONG, 256L * 1024 * 1024, Range.atLeast(0), Importance.MEDIUM,
+                    "vision: memory for the encoder cache, bytes (the features' tensors plus "
+                    + EncoderCache.ENTRY_OVERHEAD_BYTES + " bytes per "
+                    + "entry; the least useful entries are evicted first). A hit skips the vision compute. It is "
+                    + "filled from this worker's committed outputs and, for the vision-requests partitions this "
+                    + "worker owns, restored from the compacted vision-features topic when it gets them. 0 = no "
+                    + "cache: every image is encoded. A LLaVA-1.5-7B image's features (576x1024 fp16) take 1.2 MB.")
+            .define(VISION_CACHE_RESTORE_TIMEOUT_MS, Type.LONG, 60_000L, Range.atLeast(1), Importance.LOW,
+                    "vision: longest a restore of the encoder cache from vision-features may take when partitions "
+                    + "are assigned, ms; the polling thread waits for it. Entries not read by then are misses.")
             .define(MODEL_DIR, Type.STRING, null, Importance.HIGH,
                     "Model directory; default the bundled demo model.")
             .define(ENGINE_THREADS, Type.INT, 0, Range.atLeast(0), Importance.LOW,
@@ -144,6 +165,10 @@ public final class WorkerConfig extends AbstractConfig {
         return getLong(BATCH_LINGER_MS);
     }
 
+    public long commitIntervalMs() {
+        return getLong(COMMIT_INTERVAL_MS);
+    }
+
     public long pollTimeoutMs() {
         return getLong(POLL_TIMEOUT_MS);
     }
@@ -163,6 +188,31 @@ public final class WorkerConfig extends AbstractConfig {
     /** group.instance.id (static membership): llava-&lt;stage&gt;-&lt;instance.id&gt; when instance.id is set. */
     public Optional<String> groupInstanceId() {
         return Optional.ofNullable(getString(INSTANCE_ID)).map(id -> "llava-" + stage() + "-" + id);
+    }
+
+    public long visionCacheMaxBytes() {
+        return getLong(VISION_CACHE_MAX_BYTES);
+    }
+
+    public Duration visionCacheRestoreTimeout() {
+        return Duration.ofMillis(getLong(VISION_CACHE_RESTORE_TIMEOUT_MS));
+    }
+
+    /**
+     * The vision cache restorer's consumer: read_committed, byte[] keys and values, no group (partitions are
+     * assigned by hand), nothing committed.
+     */
+    public Map<String, Object> restoreConsumerProperties() {
+        Map<String, Object> p = clientProperties();
+        p.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        p.remove(ConsumerConfig.GROUP_INSTANCE_ID_CONFIG);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "llava-" + stage() + "-" + instanceId + "-cache-restore");
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        return p;
     }
 
     public String modelDir() {

@@ -1,6 +1,7 @@
 package io.llavastream.worker;
 
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 
 /** Running counts of a stage worker, updated after each committed transaction; safe to read from any thread. */
 public final class WorkerStats {
@@ -10,6 +11,8 @@ public final class WorkerStats {
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong aborts = new AtomicLong();
     private final AtomicLong inFlight = new AtomicLong();
+    private volatile LongSupplier cacheHits = () -> 0;
+    private volatile LongSupplier cacheMisses = () -> 0;
 
     /**
      * The counts at one moment.
@@ -20,8 +23,11 @@ public final class WorkerStats {
      * @param batches     transactions committed
      * @param aborts      transactions aborted (or work dropped after a transient failure) and retried
      * @param inFlight    records consumed and not yet committed, now: work a crash would make the next owner redo
+     * @param cacheHits   vision: images whose features came from the encoder cache (no vision compute); 0 elsewhere
+     * @param cacheMisses vision: images looked up in the encoder cache and encoded; 0 elsewhere
      */
-    public record Snapshot(long records, long outputs, long deadLetters, long batches, long aborts, long inFlight) {
+    public record Snapshot(long records, long outputs, long deadLetters, long batches, long aborts, long inFlight,
+                           long cacheHits, long cacheMisses) {
     }
 
     void committed(long inputs, long published, long deadLettered) {
@@ -39,8 +45,14 @@ public final class WorkerStats {
         inFlight.set(n);
     }
 
+    /** Where the cache counts come from (the vision worker's encoder cache); counted when looked up. */
+    void cacheCounts(LongSupplier hits, LongSupplier misses) {
+        this.cacheHits = hits;
+        this.cacheMisses = misses;
+    }
+
     public Snapshot snapshot() {
         return new Snapshot(records.get(), outputs.get(), deadLetters.get(), batches.get(), aborts.get(),
-                inFlight.get());
+                inFlight.get(), cacheHits.getAsLong(), cacheMisses.getAsLong());
     }
 }

@@ -6,7 +6,10 @@ import io.llavastream.model.MergeParts;
 import io.llavastream.model.VisionParts;
 import io.llavastream.rules.StageName;
 import io.llavastream.serde.SchemaRegistry;
+import io.llavastream.schemas.ImageTask;
+import io.llavastream.stage.CachedVisionMachine;
 import io.llavastream.stage.DecodeMachine;
+import io.llavastream.stage.EncoderCache;
 import io.llavastream.stage.MergeMachine;
 import io.llavastream.stage.StageMachine;
 import io.llavastream.stage.StageMachines;
@@ -15,10 +18,11 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 
 /**
  * Builds the worker of a stage: loads only that stage's model parts (a vision pod holds no decoder), builds its
- * machine and runs it on the one {@link StageDriver}.
+ * machine (for vision, behind its encoder cache) and runs it on the one {@link StageDriver}.
  */
 public final class Workers {
     /** The stages a worker can run: vision, merge, decode. */
@@ -41,7 +45,7 @@ public final class Workers {
         return switch (config.stageName()) {
             case VISION -> {
                 VisionParts p = VisionParts.load(modelDir, options);
-                yield driver(new VisionMachine(p, batch, config.tensorDtype(), clock), p, config, registry);
+                yield visionDriver(p, config, registry, clock);
             }
             case MERGE -> {
                 MergeParts p = MergeParts.load(modelDir, options);
@@ -53,6 +57,33 @@ public final class Workers {
             }
             default -> throw new IllegalArgumentException("no worker for stage " + config.stage());
         };
+    }
+
+    /**
+     * The vision worker: the vision machine behind its encoder cache ({@link CachedVisionMachine}), which a
+     * {@link VisionCacheRestorer} fills from vision-features for the partitions this worker owns.
+     */
+    private static Worker visionDriver(VisionParts p, WorkerConfig config, SchemaRegistry registry, Clock clock) {
+        EncoderCache cache = new EncoderCache(config.visionCacheMaxBytes());
+        CachedVisionMachine machine = new CachedVisionMachine(
+                new VisionMachine(p, config.maxBatchSize(), config.tensorDtype(), clock),
+                p.visionModelId(), cache);
+        PartitionHook restorer = null;
+        try {
+            restorer = cache.maxBytes() == 0 ? PartitionHook.NONE  // no cache: nothing to restore
+                    : new VisionCacheRestorer(new KafkaConsumer<>(config.restoreConsumerProperties()), registry,
+                            cache, p.visionModelId(), config.visionCacheRestoreTimeout());
+            StageDriver<ImageTask> driver = StageDriver.create(machine, p, restorer, config, registry);
+            driver.stats().cacheCounts(cache::hits, cache::misses);
+            return driver;
+        } catch (RuntimeException e) {
+            if (restorer != null) {
+                restorer.close();
+            }
+            machine.close();
+            p.close();
+            throw e;
+        }
     }
 
     private static <I extends SpecificRecord> Worker driver(StageMachine<I> machine, AutoCloseable parts,

@@ -59,7 +59,7 @@ class StageDriverTest {
 
     static WorkerConfig config(int maxBatch) {
         return new WorkerConfig(Map.of(WorkerConfig.STAGE, "vision", WorkerConfig.BOOTSTRAP_SERVERS, "unused:9092",
-                WorkerConfig.MAX_BATCH_SIZE, maxBatch, WorkerConfig.BATCH_LINGER_MS, 0,
+                WorkerConfig.MAX_BATCH_SIZE, maxBatch, WorkerConfig.BATCH_LINGER_MS, 0, WorkerConfig.COMMIT_INTERVAL_MS, 0,
                 WorkerConfig.RETRY_BACKOFF_MS, 0, WorkerConfig.RETRY_BACKOFF_MAX_MS, 0,
                 WorkerConfig.MAX_RECORD_ATTEMPTS, 3));
     }
@@ -117,7 +117,7 @@ class StageDriverTest {
         assertThat(dead.get("NOT_AVRO").getFailedAt()).isEqualTo(CLOCK.instant());
         assertThat(bytes(dead.get("UNKNOWN_SCHEMA_ID").getValue())).containsExactly(unknownId);
         assertThat(committed(P0)).isEqualTo(5);
-        assertThat(driver.stats().snapshot()).isEqualTo(new WorkerStats.Snapshot(5, 2, 3, 1, 0, 0));
+        assertThat(driver.stats().snapshot()).isEqualTo(new WorkerStats.Snapshot(5, 2, 3, 1, 0, 0, 0, 0));
     }
 
     @Test
@@ -340,6 +340,82 @@ class StageDriverTest {
         ImageTask t = TestRecords.imageTask(postId, 0, 1, new byte[] {1, 2, 3});
         t.setContentType(contentType);
         return t;
+    }
+
+    /** A clock the test moves by hand. */
+    static final class ManualClock extends Clock {
+        long millis = CLOCK.millis();
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(millis);
+        }
+    }
+
+    /** An echo machine that records which inputs the driver said were committed. */
+    static final class CommitRecordingMachine extends TestRecords.EchoMachine {
+        final List<Object> committed = new ArrayList<>();
+
+        CommitRecordingMachine() {
+            super(4);
+        }
+
+        @Override
+        public void committed(java.util.Collection<?> tags) {
+            committed.addAll(tags);
+        }
+    }
+
+    @Test
+    void withACommitIntervalFinishedWorkWaitsAndGoesOutTogetherInOneTransactionThenTheMachineHearsOfIt() {
+        ManualClock clock = new ManualClock();
+        Map<String, Object> settings = new HashMap<>(config(1).originals());
+        settings.put(WorkerConfig.COMMIT_INTERVAL_MS, 100L);
+        CommitRecordingMachine machine = new CommitRecordingMachine();
+        List<String> hook = new ArrayList<>();
+        driver = new StageDriver<>(machine, null, new PartitionHook() {
+            @Override
+            public void assigned(java.util.Collection<TopicPartition> partitions) {
+                hook.add("assigned " + partitions);
+            }
+
+            @Override
+            public void revoked(java.util.Collection<TopicPartition> partitions) {
+                hook.add("revoked " + partitions);
+            }
+        }, new WorkerConfig(settings), registry, consumer, producer, clock);
+        driver.start();
+        consumer.rebalance(List.of(P0));
+        consumer.updateBeginningOffsets(Map.of(P0, 0L));
+        add(P0, 0, "a");
+        loop();
+        assertThat(producer.commitCount()).as("the first transaction is due at once").isEqualTo(1);
+        assertThat(machine.committed).hasSize(1);
+        add(P0, 1, "b");
+        add(P0, 2, "c");
+        loops(4);
+        clock.millis += 60;
+        loops(2);
+        assertThat(producer.commitCount()).as("b and c wait for commit.interval.ms").isEqualTo(1);
+        assertThat(machine.committed).hasSize(1);
+        clock.millis += 40;
+        loop();
+        assertThat(producer.commitCount()).as("b and c in one transaction").isEqualTo(2);
+        assertThat(answers()).extracting(Answer::getText).containsExactly("a", "b", "c");
+        assertThat(committed(P0)).isEqualTo(3);
+        assertThat(machine.committed).hasSize(3);
+        consumer.rebalance(List.of(P1));
+        assertThat(hook).containsExactly("assigned [" + P0 + "]", "revoked [" + P0 + "]", "assigned [" + P1 + "]");
     }
 
     private void add(TopicPartition tp, long offset, String contentType) {

@@ -83,7 +83,7 @@ public final class TestRecords {
     }
 
     /** A batch machine on vision-requests that echoes each task; every batch's size is recorded. */
-    public static final class EchoMachine extends BatchMachine<ImageTask> {
+    public static class EchoMachine extends BatchMachine<ImageTask> {
         public final List<Integer> batchSizes = new ArrayList<>();
         private final Set<String> thrownOnce = new HashSet<>();
 

@@ -21,8 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The safety net behind the topology's own checks: a record on {@link Topics#VISION_FEATURES} (or a repartition
- * topic) that does not deserialize, any record a processor throws on, and any input whose output cannot be
+ * The safety net behind the topology's own checks: a record on the repartition topic that does not deserialize, any record a processor throws on, and any input whose output cannot be
  * serialized (over its topic's limit: RECORD_TOO_LARGE; otherwise OUTPUT_ERROR) becomes a {@link DeadLetter} on
  * {@link Topics#DEAD_LETTERS} (written in the same transaction) with the source record's raw bytes, and processing
  * resumes. A transient failure ({@link Failures#isTransient}: an unreachable schema registry) fails the thread,

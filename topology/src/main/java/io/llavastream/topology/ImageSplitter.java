@@ -14,8 +14,7 @@ import org.apache.kafka.streams.processor.api.Record;
  * replay share: task id, SHA-256, the {@link PromptRule}'s prompt), keeping the post's key.
  * An image over {@code max.image.bytes} is refused: its task (without the image bytes) comes with a dead letter
  * (IMAGE_TOO_LARGE) that carries the original post bytes. Touches no topic itself: accepted tasks go on to the
- * vision cache ({@link io.llavastream.topics.Topics#VISION_REQUESTS} or {@link
- * io.llavastream.topics.Topics#MERGE_REQUESTS}), refused ones to {@link io.llavastream.topics.Topics#DEAD_LETTERS}
+ * vision stage ({@link io.llavastream.topics.Topics#VISION_REQUESTS}), refused ones to {@link io.llavastream.topics.Topics#DEAD_LETTERS}
  * and, as ERROR answers, {@link io.llavastream.topics.Topics#ANSWERS}.
  */
 final class ImageSplitter implements Processor<String, RawPost, String, Checked<ImageTask>> {

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * Kafka cluster it was built from. State kept from another cluster is wrong in a way Kafka Streams cannot see: a
  * fresh cluster's changelog and source topics are empty, and Kafka Streams takes an empty changelog as "nothing to
  * restore" and keeps what is on disk. The old completed-posts entries then swallow posts that reuse an id, and old
- * vision cache entries carry schema ids another registry handed out. So {@link #claim} writes the cluster id
+ * pending posts carry schema ids another registry handed out. So {@link #claim} writes the cluster id
  * ({@code Admin.describeCluster}) in {@value #STAMP_FILE} beside the state, and wipes the state
  * ({@link KafkaStreams#cleanUp()}) before starting when it belongs to another cluster, or to an unknown one
  * (state older than the stamp). Touches no topic.

@@ -2,12 +2,10 @@ package io.llavastream.topology;
 
 import static io.llavastream.topology.TopologyNames.*;
 
-import io.llavastream.rules.CacheKey;
 import io.llavastream.rules.PostChecks;
 import io.llavastream.schemas.CaptionedPost;
 import io.llavastream.schemas.ImageTask;
 import io.llavastream.schemas.PostPart;
-import io.llavastream.schemas.VisionFeatures;
 import io.llavastream.serde.AvroSerde;
 import io.llavastream.serde.SchemaRegistry;
 import io.llavastream.topics.Topic;
@@ -25,28 +23,27 @@ import org.apache.kafka.streams.TopologyConfig;
 import org.apache.kafka.streams.kstream.Branched;
 import org.apache.kafka.streams.kstream.Consumed;
 import org.apache.kafka.streams.kstream.KStream;
-import org.apache.kafka.streams.kstream.Materialized;
 import org.apache.kafka.streams.kstream.Named;
 import org.apache.kafka.streams.kstream.Produced;
 import org.apache.kafka.streams.kstream.Repartitioned;
+import org.apache.kafka.streams.processor.StateStore;
+import org.apache.kafka.streams.state.StoreBuilder;
 import org.apache.kafka.streams.state.Stores;
 
 /**
- * The routing topology: posts in, per-image tasks out to the stage workers, captioned posts assembled from their
- * answers. Reads {@link Topics#POSTS} (raw bytes), {@link Topics#VISION_FEATURES} (the vision cache, as a table)
- * and {@link Topics#ANSWERS}; writes {@link Topics#VISION_REQUESTS} (cache misses), {@link Topics#MERGE_REQUESTS}
- * (cache hits), {@link Topics#ANSWERS} (ERROR answers for refused images), {@link Topics#CAPTIONED_POSTS} and
- * {@link Topics#DEAD_LETTERS}. The vision worker fills the cache and sends misses on to the merge stage itself.
+ * The routing topology: posts in, per-image tasks out to the vision stage, captioned posts assembled from their
+ * answers. Reads {@link Topics#POSTS} (raw bytes) and {@link Topics#ANSWERS}; writes {@link Topics#VISION_REQUESTS}
+ * (every accepted image, keyed by task id, on the partition of its cache key), {@link Topics#ANSWERS} (ERROR answers for refused images),
+ * {@link Topics#CAPTIONED_POSTS} and {@link Topics#DEAD_LETTERS}. The vision cache lives in the vision worker
+ * ({@code io.llavastream.stage.CachedVisionMachine}), which sends hits and misses alike on to the merge stage: an
+ * image's bytes cross Kafka once (posts) before the vision stage reads them from vision-requests.
  *
  * <pre>
  * posts -> validate-post -+- refused --------------------------------------------> dead-letters
  *                         +- accepted -> split-images -+- refused -+-------------> dead-letters
  *                                                      |           +- ERROR answer -> answers
- *                                                      +- accepted -> key by "sha256|vision model"
- *                                                         -> images-by-cache-key (repartition)
- *                                                         -> look up vision-cache (table over vision-features)
- *                                                         -+- hit  -> merge-requests
- *                                                          +- miss -> vision-requests
+ *                                                      +- accepted -> vision-requests (keyed by task id, on the
+ *                                                         partition of "sha256|vision model", as vision-features)
  * accepted posts -> key by post id -> post metadata (no image bytes) -+
  * answers -> decode-answer -> answer part (keyed by post id) ----------+- merge -> post-parts-by-post (repartition)
  *                                   -> assemble-post -+- completed (or timed out) -> captioned-posts
@@ -55,12 +52,14 @@ import org.apache.kafka.streams.state.Stores;
  * Every node, branch, repartition and store is named ({@link TopologyNames}). Every processor runs inside a
  * {@link RecordGuard}; every value written is measured against its topic's limit first ({@link LimitedSerde}).
  * A record the topology cannot use, whichever topic it comes from, becomes a dead letter: the validator's own
- * checks, {@link AnswerDecoder}, and {@link DeadLetterExceptionHandler} for the rest. A tombstone on
- * vision-features is a legal delete of its cache entry.
+ * checks, {@link AnswerDecoder}, and {@link DeadLetterExceptionHandler} for the rest.
  */
 public final class PipelineTopology {
-    /** Restores the vision cache from its compacted source topic instead of a changelog copy of every tensor. */
-    public static final String OPTIMIZATIONS = StreamsConfig.REUSE_KTABLE_SOURCE_TOPICS;
+    /**
+     * The topology optimizations: none since the vision cache moved to the vision worker (the topology holds no
+     * table over a source topic any more, and its one repartition is named and placed by hand).
+     */
+    public static final String OPTIMIZATIONS = StreamsConfig.NO_OPTIMIZATION;
 
     private PipelineTopology() {
     }
@@ -78,7 +77,7 @@ public final class PipelineTopology {
     public static Topology build(StreamsBuilder builder, PipelineConfig config, SchemaRegistry registry) {
         KStream<String, RawPost> accepted = validatePosts(builder, config, registry);
         KStream<String, ImageTask> images = splitPosts(accepted, config, registry);
-        routePastVisionCache(builder, images, config, registry);
+        routeToVision(images, config, registry);
         assemblePosts(builder, accepted, config, registry);
         Properties props = new Properties();
         props.put(StreamsConfig.TOPOLOGY_OPTIMIZATION_CONFIG, OPTIMIZATIONS);
@@ -121,31 +120,17 @@ public final class PipelineTopology {
         return images.get(IMAGE_BRANCH + ACCEPTED).mapValues(Checked::value, Named.as(UNWRAP_IMAGE));
     }
 
-    /** image tasks -> merge requests (cache hit) or vision requests (miss), keyed by task id. */
-    private static void routePastVisionCache(StreamsBuilder builder, KStream<String, ImageTask> images,
-                                             PipelineConfig config, SchemaRegistry registry) {
-        Serde<ImageTask> imageTasks = Topics.VISION_REQUESTS.valueSerde(registry);
-        Serde<VisionFeatures> features = Topics.VISION_FEATURES.valueSerde(registry);
-        builder.table(Topics.VISION_FEATURES.name(),
-                Consumed.with(Serdes.String(), features).withName(VISION_FEATURES_SOURCE),
-                Materialized.as(VISION_CACHE_STORE)); // the store's serdes are the source's (StreamsBuilder.table)
-        String modelId = config.visionModelId();
-        Map<String, KStream<String, CacheLookup>> lookups = images
-                .selectKey((key, task) -> CacheKey.of(task.getTask().getImageSha256(), modelId),
-                        Named.as(KEY_BY_CACHE_KEY))
-                .repartition(Repartitioned.with(Serdes.String(), internal(imageTasks, "ImageTask"))
-                        .withNumberOfPartitions(Topics.VISION_FEATURES.partitions()).withName(IMAGES_BY_CACHE_KEY))
-                .processValues(VisionCacheLookup::new, Named.as(VISION_CACHE_LOOKUP), VISION_CACHE_STORE)
-                .processValues(CacheLookupCounter::new, Named.as(COUNT_CACHE_LOOKUPS))
-                .split(Named.as(CACHE_BRANCH))
-                .branch((key, lookup) -> lookup.isHit(), Branched.as(HIT))
-                .defaultBranch(Branched.as(MISS));
-        lookups.get(CACHE_BRANCH + HIT)
-                .map((key, lookup) -> KeyValue.pair(lookup.taskId(), lookup.toMergeRequest()), Named.as(TO_MERGE_REQUEST))
-                .to(Topics.MERGE_REQUESTS.name(), produced(Topics.MERGE_REQUESTS, registry, MERGE_REQUESTS_SINK));
-        lookups.get(CACHE_BRANCH + MISS)
-                .map((key, lookup) -> KeyValue.pair(lookup.taskId(), lookup.task()), Named.as(TO_VISION_REQUEST))
-                .to(Topics.VISION_REQUESTS.name(), produced(Topics.VISION_REQUESTS, registry, VISION_REQUESTS_SINK));
+    /**
+     * image tasks -> vision requests, keyed by task id: the image bytes cross Kafka once on their way to the vision
+     * stage. {@link CacheKeyPartitioner} puts a request on the partition of vision-features that holds its image's
+     * cached features, the one its cache key ("sha256|vision model") gets (both topics have the same partition
+     * count), so each vision worker restores and keeps the features of its own partitions only.
+     */
+    private static void routeToVision(KStream<String, ImageTask> images, PipelineConfig config,
+                                      SchemaRegistry registry) {
+        images.selectKey((postKey, task) -> task.getTask().getTaskId(), Named.as(KEY_BY_TASK_ID))
+                .to(Topics.VISION_REQUESTS.name(), produced(Topics.VISION_REQUESTS, registry, VISION_REQUESTS_SINK)
+                        .withStreamPartitioner(new CacheKeyPartitioner(config.visionModelId())));
     }
 
     /**
@@ -183,17 +168,26 @@ public final class PipelineTopology {
 
     /**
      * The assembly's stores: pending posts (values limited to what their changelog takes), completed post ids, and
-     * a time index of each.
+     * a time index of each; all cached ({@link #cached}).
      */
     private static void addAssemblyStores(StreamsBuilder builder, SchemaRegistry registry) {
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_POSTS_STORE),
-                Serdes.String(), internal(Topics.CAPTIONED_POSTS.valueSerde(registry), "pending CaptionedPost")));
-        builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(COMPLETED_POSTS_STORE),
-                Serdes.String(), Serdes.Long()));
+        builder.addStateStore(cached(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(PENDING_POSTS_STORE),
+                Serdes.String(), internal(Topics.CAPTIONED_POSTS.valueSerde(registry), "pending CaptionedPost"))));
+        builder.addStateStore(cached(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(COMPLETED_POSTS_STORE),
+                Serdes.String(), Serdes.Long())));
         for (String index : new String[] {PENDING_BY_TIME_STORE, COMPLETED_BY_TIME_STORE}) {
-            builder.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(index),
-                    Serdes.String(), Serdes.String()));
+            builder.addStateStore(cached(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(index),
+                    Serdes.String(), Serdes.String())));
         }
+    }
+
+    /**
+     * {@code store} with Kafka Streams' record cache in front: writes to one key between two commits reach the
+     * changelog once, at the commit (a post's metadata and its answers, its pending entry and time index, often
+     * meet in one commit interval), instead of one changelog record per put.
+     */
+    private static <S extends StateStore> StoreBuilder<S> cached(StoreBuilder<S> store) {
+        return store.withCachingEnabled();
     }
 
     /** {@code serde} with values limited to what an internal topic (repartition, changelog) takes. */

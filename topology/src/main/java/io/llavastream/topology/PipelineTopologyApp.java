@@ -73,11 +73,6 @@ public final class PipelineTopologyApp implements AutoCloseable {
         return false;
     }
 
-    /** Vision cache hits and misses of this instance since start. */
-    public VisionCacheStats visionCacheStats() {
-        return VisionCacheMetrics.read(streams.metrics());
-    }
-
     /** Stream threads replaced since start (each after a death and its backoff). */
     public int threadReplacements() {
         return failures.replacements();

@@ -25,19 +25,8 @@ public final class TopologyNames {
     public static final String IMAGE_ERROR_ANSWERS_SINK = "image-error-answers-sink";
     public static final String UNWRAP_IMAGE = "unwrap-image";
 
-    // vision cache: hit -> merge stage, miss -> vision stage
-    public static final String VISION_FEATURES_SOURCE = "vision-features-source";
-    public static final String VISION_CACHE_STORE = "vision-cache";
-    public static final String KEY_BY_CACHE_KEY = "key-by-cache-key";
-    public static final String IMAGES_BY_CACHE_KEY = "images-by-cache-key";
-    public static final String VISION_CACHE_LOOKUP = "vision-cache-lookup";
-    public static final String COUNT_CACHE_LOOKUPS = "count-cache-lookups";
-    public static final String CACHE_BRANCH = "vision-cache-";
-    public static final String HIT = "hit";
-    public static final String MISS = "miss";
-    public static final String TO_MERGE_REQUEST = "to-merge-request";
-    public static final String MERGE_REQUESTS_SINK = "merge-requests-sink";
-    public static final String TO_VISION_REQUEST = "to-vision-request";
+    // to the vision stage, on the partition of the cache key (the vision worker keeps the cache)
+    public static final String KEY_BY_TASK_ID = "key-by-task-id";
     public static final String VISION_REQUESTS_SINK = "vision-requests-sink";
 
     // assembly: answers -> captioned posts

@@ -1,7 +1,7 @@
 /**
  * The Kafka Streams application (exactly_once_v2) that connects the stage workers: it validates posts, splits them
- * into one task per image, sends each image past the vision cache (features keyed by image SHA-256 and vision model
- * id) to the vision or the merge stage, and assembles each post's answers into one captioned post. Records it
+ * into one task per image, sends each image to the vision stage keyed by its cache key (image SHA-256 and vision
+ * model id; the vision worker keeps the cache), and assembles each post's answers into one captioned post. Records it
  * cannot use become dead letters with their original bytes; nothing stops the stream: a record that keeps killing
  * the stream thread is dead-lettered after {@code max.record.attempts} ({@link io.llavastream.topology.RecordGuard}),
  * and a post whose answers do not come completes after {@code post.timeout.ms}.

@@ -1,13 +1,11 @@
 package io.llavastream.topology;
 
-import static io.llavastream.topology.PipelineDriver.MODEL;
 import static io.llavastream.topology.PipelineDriver.START;
 import static io.llavastream.topology.PipelineDriver.post;
 import static io.llavastream.topology.PipelineDriver.values;
 import static io.llavastream.topology.PipelineTopologyTest.BLUE;
 import static io.llavastream.topology.PipelineTopologyTest.RED;
 import static io.llavastream.topology.PipelineTopologyTest.bytes;
-import static io.llavastream.topology.PipelineTopologyTest.sha256;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.llavastream.schemas.Answer;
@@ -18,24 +16,19 @@ import io.llavastream.schemas.ImageTask;
 import io.llavastream.schemas.Post;
 import io.llavastream.schemas.TaskRef;
 import io.llavastream.topics.Topics;
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.StreamsConfig;
-import org.apache.kafka.streams.processor.StateStore;
-import org.apache.kafka.streams.state.KeyValueStore;
-import org.apache.kafka.streams.state.internals.WrappedStateStore;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A tombstone, bytes that are not Avro and an unknown schema id on each topic the topology reads, and outputs over
- * their topic's limit: each becomes a dead letter with its reason (or, on the compacted vision-features topic, a
- * tombstone is the delete it is), and the next record flows.
+ * their topic's limit: each becomes a dead letter with its reason, and the next record flows. (The topology no
+ * longer reads vision-features: the vision worker's cache reader has its own tests, VisionCacheRestorerTest.)
  */
 class HostileRecordsTopologyTest {
     static final byte[] JSON = "{\"id\":\"x\"}".getBytes(StandardCharsets.UTF_8);
@@ -125,69 +118,6 @@ class HostileRecordsTopologyTest {
                 .contains("schema id 99");
         answerBoth(tasks);
         assertThat(values(p.captioned)).hasSize(1);
-    }
-
-    @Test
-    void notAvroOnVisionFeaturesIsDeadLetteredAndTheCacheStillWorks() throws Exception {
-        driverForSourceDeserialization();
-        p.rawInput(Topics.VISION_FEATURES).pipeInput(sha256(RED) + "|" + MODEL, JSON);
-        assertThat(bytes(only(values(p.deadLetters), "NOT_AVRO", Topics.VISION_FEATURES.name()).getValue()))
-                .isEqualTo(JSON);
-        p.features.pipeInput(sha256(RED) + "|" + MODEL, PipelineDriver.features(sha256(RED)));
-        p.posts.pipeInput("hit", post("hit", null, RED));
-        assertThat(values(p.mergeRequests)).hasSize(1);
-    }
-
-    @Test
-    void unknownSchemaIdOnVisionFeaturesIsDeadLetteredAndTheImageIsAMiss() throws Exception {
-        driverForSourceDeserialization();
-        byte[] bytes = p.bytes(Topics.VISION_FEATURES, PipelineDriver.features(sha256(RED)));
-        bytes[4] = 99;
-        p.rawInput(Topics.VISION_FEATURES).pipeInput(sha256(RED) + "|" + MODEL, bytes);
-        only(values(p.deadLetters), "UNKNOWN_SCHEMA_ID", Topics.VISION_FEATURES.name());
-        p.posts.pipeInput("miss", post("miss", null, RED));
-        assertThat(values(p.visionRequests)).hasSize(1);
-    }
-
-    @Test
-    void tombstoneOnVisionFeaturesDeletesTheCacheEntryWithoutADeadLetter() throws Exception {
-        driver(Map.of());
-        String key = sha256(RED) + "|" + MODEL;
-        p.features.pipeInput(key, PipelineDriver.features(sha256(RED)));
-        p.rawInput(Topics.VISION_FEATURES).pipeInput(key, (byte[]) null);
-        p.posts.pipeInput("after-delete", post("after-delete", null, RED));
-        assertThat(values(p.visionRequests)).as("a miss: the entry was deleted").hasSize(1);
-        assertThat(p.mergeRequests.isEmpty()).isTrue();
-        assertThat(p.deadLetters.isEmpty()).isTrue();
-    }
-
-    /**
-     * The bytes under the vision cache store's caching and metering layers, where Kafka Streams puts what it
-     * restores from the source topic: {@code <8-byte timestamp><value>} per key.
-     */
-    @SuppressWarnings("unchecked")
-    static KeyValueStore<Bytes, byte[]> bytesUnder(StateStore store) {
-        StateStore s = store;
-        while (s instanceof WrappedStateStore<?, ?, ?> w) {
-            s = w.wrapped();
-        }
-        return (KeyValueStore<Bytes, byte[]>) s;
-    }
-
-    @Test
-    void aCacheEntryThatDoesNotDecodeIsAMissNotADeadLetter() throws Exception {
-        driver(Map.of());
-        String key = sha256(RED) + "|" + MODEL;
-        byte[] stale = p.bytes(Topics.VISION_FEATURES, PipelineDriver.features(sha256(RED)));
-        stale[4] = 99; // written under another registry: an id this one never handed out
-        byte[] entry = ByteBuffer.allocate(8 + stale.length).putLong(START.toEpochMilli()).put(stale).array();
-        bytesUnder(p.driver.getAllStateStores().get(TopologyNames.VISION_CACHE_STORE))
-                .put(Bytes.wrap(key.getBytes(StandardCharsets.UTF_8)), entry);
-
-        p.posts.pipeInput("stale", post("stale", null, RED));
-        assertThat(values(p.visionRequests)).as("sent to the vision stage to be computed again").hasSize(1);
-        assertThat(p.mergeRequests.isEmpty()).isTrue();
-        assertThat(p.deadLetters.isEmpty()).isTrue();
     }
 
     @Test

@@ -6,7 +6,6 @@ import io.llavastream.schemas.DeadLetter;
 import io.llavastream.schemas.DType;
 import io.llavastream.schemas.FinishReason;
 import io.llavastream.schemas.ImageTask;
-import io.llavastream.schemas.MergeRequest;
 import io.llavastream.schemas.Post;
 import io.llavastream.schemas.PostImage;
 import io.llavastream.schemas.StageTimings;
@@ -41,10 +40,8 @@ final class PipelineDriver implements AutoCloseable {
     final TopologyTestDriver driver;
     final TestInputTopic<String, byte[]> postBytes;
     final TestInputTopic<String, Post> posts;
-    final TestInputTopic<String, VisionFeatures> features;
     final TestInputTopic<String, Answer> answers;
     final TestOutputTopic<String, ImageTask> visionRequests;
-    final TestOutputTopic<String, MergeRequest> mergeRequests;
     final TestOutputTopic<String, Answer> answersOut;
     final TestOutputTopic<String, CaptionedPost> captioned;
     final TestOutputTopic<String, DeadLetter> deadLetters;
@@ -78,10 +75,8 @@ final class PipelineDriver implements AutoCloseable {
         postBytes = driver.createInputTopic(Topics.POSTS.name(), Serdes.String().serializer(),
                 Serdes.ByteArray().serializer());
         posts = input(Topics.POSTS);
-        features = input(Topics.VISION_FEATURES);
         answers = input(Topics.ANSWERS);
         visionRequests = output(Topics.VISION_REQUESTS);
-        mergeRequests = output(Topics.MERGE_REQUESTS);
         answersOut = output(Topics.ANSWERS);
         captioned = output(Topics.CAPTIONED_POSTS);
         deadLetters = output(Topics.DEAD_LETTERS);
@@ -108,10 +103,6 @@ final class PipelineDriver implements AutoCloseable {
     /** {@code value} in {@code topic}'s wire format, with this driver's registry. */
     <V extends SpecificRecord> byte[] bytes(Topic<V> topic, V value) {
         return topic.valueSerde(registry).serialize(topic.name(), value);
-    }
-
-    VisionCacheStats cacheStats() {
-        return VisionCacheMetrics.read(driver.metrics());
     }
 
     static Post post(String id, String question, byte[]... images) {

@@ -13,7 +13,6 @@ import io.llavastream.schemas.DeadLetter;
 import io.llavastream.schemas.FinishReason;
 import io.llavastream.schemas.ImageAnswer;
 import io.llavastream.schemas.ImageTask;
-import io.llavastream.schemas.MergeRequest;
 import io.llavastream.schemas.TaskRef;
 import io.llavastream.topics.Topics;
 import java.nio.ByteBuffer;
@@ -101,9 +100,7 @@ class PipelineTopologyTest {
             assertThat(bytes(out.get(i).value().getImage())).isEqualTo(image);
             assertThat(out.get(i).value().getContentType()).isEqualTo("image/png");
         }
-        assertThat(p.mergeRequests.isEmpty()).isTrue();
         assertThat(p.deadLetters.isEmpty()).isTrue();
-        assertThat(p.cacheStats()).isEqualTo(new VisionCacheStats(0, 2));
     }
 
     @Test
@@ -122,26 +119,25 @@ class PipelineTopologyTest {
     }
 
     @Test
-    void cachedFeaturesSendTheImageStraightToMergeWithCacheHit() throws Exception {
-        driver(Map.of()).features.pipeInput(sha256(RED) + "|" + MODEL, PipelineDriver.features(sha256(RED)));
-        p.posts.pipeInput("p2", post("p2", null, RED, BLUE));
-
-        List<TestRecord<String, MergeRequest>> merged = p.mergeRequests.readRecordsToList();
-        assertThat(merged).hasSize(1);
-        assertThat(merged.get(0).key()).isEqualTo("p2/0");
-        assertThat(merged.get(0).value().getCacheHit()).isTrue();
-        assertThat(merged.get(0).value().getTask().getImageSha256()).isEqualTo(sha256(RED));
-        assertThat(merged.get(0).value().getFeatures()).isEqualTo(PipelineDriver.features(sha256(RED)));
-        assertThat(p.visionRequests.readKeyValuesToList()).extracting(kv -> kv.key).containsExactly("p2/1");
-        assertThat(p.cacheStats()).isEqualTo(new VisionCacheStats(1, 1));
+    void aRepeatedImageGoesToTheVisionStageAgainWhoseWorkerKeepsTheCache() throws Exception {
+        driver(Map.of()).posts.pipeInput("p2", post("p2", null, RED));
+        p.posts.pipeInput("p3", post("p3", null, RED, BLUE));
+        assertThat(p.visionRequests.readKeyValuesToList()).extracting(kv -> kv.key)
+                .containsExactly("p2/0", "p3/0", "p3/1");
     }
 
     @Test
-    void featuresOfAnotherVisionModelAreNotACacheHit() throws Exception {
-        driver(Map.of()).features.pipeInput(sha256(RED) + "|other/model", PipelineDriver.features(sha256(RED)));
-        p.posts.pipeInput("p3", post("p3", null, RED));
-        assertThat(p.mergeRequests.isEmpty()).isTrue();
-        assertThat(values(p.visionRequests)).hasSize(1);
+    void visionRequestsGoToThePartitionOfTheirCacheKeyOnVisionFeaturesUnderTheConfiguredVisionModel() throws Exception {
+        driver(Map.of()).posts.pipeInput("p3", post("p3", null, RED));
+        ImageTask task = values(p.visionRequests).get(0);
+        int n = Topics.VISION_FEATURES.partitions();
+        for (String model : List.of(MODEL, "other/model")) {
+            byte[] key = (sha256(RED) + "|" + model).getBytes(StandardCharsets.UTF_8);
+            assertThat(new CacheKeyPartitioner(model).partitions(Topics.VISION_REQUESTS.name(), "p3/0", task, n))
+                    .as("where a producer puts the features of %s", model)
+                    .contains(java.util.Set.of(org.apache.kafka.clients.producer.internals.BuiltInPartitioner
+                            .partitionForKey(key, n)));
+        }
     }
 
     @Test

@@ -36,7 +36,7 @@ class TopologyShapeTest {
     }
 
     @Test
-    void readsAndWritesOnlyThePipelineTopicsAndItsNamedRepartitions() {
+    void readsAndWritesOnlyThePipelineTopicsAndItsNamedRepartition() {
         List<String> topics = new ArrayList<>();
         for (TopologyDescription.Node n : nodes()) {
             if (n instanceof TopologyDescription.Source s) {
@@ -45,27 +45,22 @@ class TopologyShapeTest {
                 topics.add(s.topic());
             }
         }
-        assertThat(topics).containsOnly(Topics.POSTS.name(), Topics.VISION_FEATURES.name(), Topics.ANSWERS.name(),
-                Topics.VISION_REQUESTS.name(), Topics.MERGE_REQUESTS.name(), Topics.CAPTIONED_POSTS.name(),
-                Topics.DEAD_LETTERS.name(), TopologyNames.IMAGES_BY_CACHE_KEY + "-repartition",
+        assertThat(topics).as("no vision-features table, no repartition of image bytes").containsOnly(
+                Topics.POSTS.name(), Topics.ANSWERS.name(), Topics.VISION_REQUESTS.name(),
+                Topics.CAPTIONED_POSTS.name(), Topics.DEAD_LETTERS.name(),
                 TopologyNames.POST_PARTS_BY_POST + "-repartition");
+    }
+
+    @Test
+    void visionRequestsAreCoPartitionedWithVisionFeaturesSoEachVisionWorkerCachesItsOwnPartitions() {
+        assertThat(Topics.VISION_REQUESTS.partitions()).isEqualTo(Topics.VISION_FEATURES.partitions());
     }
 
     @Test
     void namedStoresBelongToTheirProcessors() {
         assertThat(nodes()).filteredOn(n -> n instanceof TopologyDescription.Processor)
                 .flatExtracting(n -> ((TopologyDescription.Processor) n).stores())
-                .contains(TopologyNames.VISION_CACHE_STORE, TopologyNames.PENDING_POSTS_STORE,
-                        TopologyNames.COMPLETED_POSTS_STORE);
-    }
-
-    @Test
-    void visionCacheRestoresFromItsSourceTopicWithoutAChangelogCopy() throws Exception {
-        try (PipelineDriver p = new PipelineDriver(stateDir, Map.of())) {
-            String sha = "ab".repeat(32);
-            p.features.pipeInput(sha + "|" + PipelineDriver.MODEL, PipelineDriver.features(sha));
-            p.posts.pipeInput("p", PipelineDriver.post("p", null, new byte[] {1}));
-            assertThat(p.driver.producedTopicNames()).noneMatch(t -> t.contains(TopologyNames.VISION_CACHE_STORE));
-        }
+                .containsOnly(TopologyNames.PENDING_POSTS_STORE, TopologyNames.COMPLETED_POSTS_STORE,
+                        TopologyNames.PENDING_BY_TIME_STORE, TopologyNames.COMPLETED_BY_TIME_STORE);
     }
 }
