@@ -40,6 +40,8 @@ public final class ChaosRun {
     private GroupProbe probe;
     private ConfluentSchemaRegistryClient registry;
     private PostFeeder feeder;
+    /** Posts of the SEND step before a kill held back to trickle while the kill waits. */
+    private int reserve;
     private Ledger ledger;
 
     private ChaosRun(ChaosOptions o, Consumer<String> log) {
@@ -70,8 +72,17 @@ public final class ChaosRun {
             registry.register(Topics.POSTS.name() + "-value", SpecificData.get().getSchema(Post.class));
             feeder = new PostFeeder(pipeline.bootstrapServers(), registry, runId, o.seed(), o.postIntervalMs());
             ledger = new Ledger(pipeline.bootstrapServers(), registry);
-            for (ChaosPlan.Step step : ChaosPlan.of(o)) {
-                perform(step, model);
+            List<ChaosPlan.Step> steps = ChaosPlan.of(o);
+            for (int i = 0; i < steps.size(); i++) {
+                ChaosPlan.Step step = steps.get(i);
+                boolean killNext = i + 1 < steps.size() && steps.get(i + 1).kind() == ChaosPlan.Kind.KILL;
+                if (step.kind() == ChaosPlan.Kind.SEND && killNext) {
+                    // half now; the other half trickles while the kill waits for a busy window (see kill)
+                    feeder.sendAsync(step.count() - step.count() / 2);
+                    reserve = step.count() / 2;
+                } else {
+                    perform(step, model);
+                }
             }
             feeder.awaitSent();
             awaitCompletion();
@@ -92,14 +103,31 @@ public final class ChaosRun {
         }
     }
 
+    /**
+     * Kills the k-th target once it has work in flight, trickling the posts held back from the SEND before it one at
+     * a time while the probe waits, so that a fast stage (merge, on a quiet machine) is busy again and again until the
+     * kill lands in flight.
+     */
     private void kill(int k) throws InterruptedException {
         ManagedProcess target = pickTarget(k);
         if (!target.alive()) {  // it died on its own: that is the finding; it is not restarted
+            feeder.sendAsync(reserve);
+            reserve = 0;
             kills.add(KillRecord.notDone(kills.size() + 1, target.name(), "it had exited on its own before"));
             log.accept("kill " + kills.size() + "/" + o.kills() + ": " + target.name() + " had exited on its own");
             return;
         }
-        KillRecord r = new KillProbe(probe).kill(kills.size() + 1, target, o.killPatience());
+        int[] left = {reserve};
+        reserve = 0;
+        KillRecord r = new KillProbe(probe).kill(kills.size() + 1, target, o.killPatience(), () -> {
+            if (left[0] > 0) {  // a trickle, one post at a time: a fast stage is busy again and again until it lands
+                feeder.sendAsync(1);
+                left[0]--;
+            }
+        });
+        if (left[0] > 0) {
+            feeder.sendAsync(left[0]);
+        }
         target.start();
         long restartMs = awaitRunning(target, Duration.ofMinutes(3));
         r = r.withRestartMs(restartMs < 0 ? -1 : restartMs);
