@@ -82,8 +82,10 @@ final class HopBytes {
         String zv = "Zv " + zvType + " " + List.of(s.imageTokens(), s.visionWidth()) + " + CLIP embedding FP32 ["
                 + s.embedWidth() + "]";
         add(out, s, format, Topics.POSTS, post, "the image, " + s.imageBytes() + " B");
-        out.add(hop(s, format, "(internal) <application.id>-images-by-cache-key-repartition", "ImageTask",
-                "the image again", size(Topics.VISION_REQUESTS, task)));
+        if (before) {  // issue 9 removed this repartition: vision-requests are now written by the splitter itself
+            out.add(hop(s, format, "(internal) <application.id>-images-by-cache-key-repartition", "ImageTask",
+                    "the image again", size(Topics.VISION_REQUESTS, task)));
+        }
         add(out, s, format, Topics.VISION_REQUESTS, task, "the image again");
         add(out, s, format, Topics.VISION_FEATURES, features, zv);
         add(out, s, format, Topics.MERGE_REQUESTS, merge, zv);

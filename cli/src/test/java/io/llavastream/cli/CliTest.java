@@ -127,7 +127,8 @@ class CliTest {
         assertThat(bytes(r, m, "after", Topics.IMAGE_EMBEDDINGS.name())).as("the CLIP embedding stays FP32")
                 .isEqualTo(bytes(r, m, "before", Topics.IMAGE_EMBEDDINGS.name()));
         assertThat(bytes(r, m, "before", "total")).isCloseTo(14_917_289L, withinPercentage(1));
-        assertThat(bytes(r, m, "after", "total")).isCloseTo(7_693_040L, withinPercentage(1));
+        assertThat(bytes(r, m, "after", "total")).isCloseTo(7_492_859L, withinPercentage(1));
+        assertThat(topics).as("the image-bytes repartition is gone").noneMatch(t -> t.contains("images-by-cache-key"));
     }
 
     @Test
