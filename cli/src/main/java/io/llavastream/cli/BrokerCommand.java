@@ -1,12 +1,14 @@
 package io.llavastream.cli;
 
 import io.llavastream.kafka.EmbeddedKafkaBroker;
+import io.llavastream.metrics.MetricsServer;
 import io.llavastream.serde.KafkaSchemaRegistry;
 import io.llavastream.serde.SchemaRegistryServer;
 import io.llavastream.status.ProcessStatus;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -40,6 +42,8 @@ final class BrokerCommand implements Callable<Integer> {
     int registryPort;
     @Mixin
     StatusOptions status;
+    @Mixin
+    MetricsOptions metrics;
     @Spec
     CommandSpec spec;
 
@@ -72,7 +76,10 @@ final class BrokerCommand implements Callable<Integer> {
                 registry == null ? "not started" : "at " + registry.url());
         spec.commandLine().getOut().println(broker.bootstrapServers());
         spec.commandLine().getOut().flush();
-        try (AutoCloseable statusFile = status.start(() -> ProcessStatus.now("broker", null, null, "RUNNING",
+        Optional<MetricsServer> endpoint = metrics.start("broker");
+        endpoint.ifPresent(m -> ProcessMeters.broker(m.registry()));
+        try (AutoCloseable metricsServer = endpoint.isPresent() ? endpoint.get() : () -> { };
+             AutoCloseable statusFile = status.start(() -> ProcessStatus.now("broker", null, null, "RUNNING",
                 ProcessStatus.Counts.NONE, Map.of()))) {
             stopRequested.await();
         } finally {

@@ -1,5 +1,6 @@
 package io.llavastream.cli;
 
+import io.llavastream.metrics.MetricsServer;
 import io.llavastream.model.ModelDirectory;
 import io.llavastream.pipeline.EmbeddedPipeline;
 import io.llavastream.pipeline.PipelineClient;
@@ -18,8 +19,10 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -43,6 +46,8 @@ final class DemoCommand implements Callable<Integer> {
     int timeoutSeconds;
     @Option(names = "--json", description = "One JSON object per captioned post, then one summary object.")
     boolean json;
+    @Mixin
+    MetricsOptions metrics;
 
     @Override
     public Integer call() throws Exception {
@@ -64,6 +69,7 @@ final class DemoCommand implements Callable<Integer> {
         List<CaptionedPost> done;
         try (EmbeddedPipeline pipeline = new EmbeddedPipeline(dir, Workers.STAGES, maxBatch, System.err::println);
              PipelineClient client = pipeline.client();
+             AutoCloseable endpoint = serveMetrics(pipeline, dir);
              Progress progress = new Progress("captioned posts", posts.size())) {
             t0 = System.nanoTime();
             posts.forEach(client::send);
@@ -79,6 +85,14 @@ final class DemoCommand implements Callable<Integer> {
         double secs = (System.nanoTime() - t0) / 1e9;
         summary(done.size(), posts.size(), correct[0], latencies, secs);
         return done.size() == posts.size() ? 0 : 1;
+    }
+
+    /** The --metrics-port endpoint with every stage's meters and the topology's, or a no-op. */
+    private AutoCloseable serveMetrics(EmbeddedPipeline pipeline, Path dir) throws java.io.IOException {
+        Optional<MetricsServer> server = metrics.start("demo");
+        String modelId = ModelDirectory.open(dir, List.of()).config().modelId();
+        server.ifPresent(m -> ProcessMeters.pipeline(m.registry(), pipeline, Workers.STAGES, modelId));
+        return server.isPresent() ? server.get() : () -> { };
     }
 
     private static int correctIndex(CaptionedPost p, List<io.llavastream.schemas.Post> posts) {

@@ -1,13 +1,16 @@
 package io.llavastream.cli;
 
+import io.llavastream.metrics.MetricsServer;
 import io.llavastream.model.LlavaModel;
 import io.llavastream.search.ImageIndex;
 import io.llavastream.search.IndexBuilder;
 import io.llavastream.search.SearchHit;
 import io.llavastream.search.SearchHttpServer;
 import io.llavastream.search.SearchService;
+import io.micrometer.core.instrument.Gauge;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -28,6 +31,8 @@ import picocli.CommandLine.Parameters;
 final class SearchCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
+    @Mixin
+    MetricsOptions metrics;
     @Mixin
     RegistryOptions registry;
     @Mixin
@@ -78,7 +83,7 @@ final class SearchCommand implements Callable<Integer> {
                 print(service.search(query, k));
             }
             if (serve) {
-                serve(service, builder);
+                serve(service, builder, index);
             }
         } catch (IllegalArgumentException | IllegalStateException | org.apache.kafka.common.KafkaException e) {
             System.err.println("search: " + e.getMessage());
@@ -121,7 +126,7 @@ final class SearchCommand implements Callable<Integer> {
     }
 
     /** Serves until Ctrl-C; the shutdown hook stops following and waits for the consumer to close. */
-    private void serve(SearchService service, IndexBuilder builder) {
+    private void serve(SearchService service, IndexBuilder builder, ImageIndex index) throws Exception {
         AtomicBoolean stop = new AtomicBoolean();
         CountDownLatch done = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
@@ -133,7 +138,14 @@ final class SearchCommand implements Callable<Integer> {
             }
         }, "search-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        try (SearchHttpServer server = SearchHttpServer.start(service, new InetSocketAddress(host, port))) {
+        Optional<MetricsServer> endpoint = metrics.start("search");
+        endpoint.ifPresent(m -> {
+            builder.bindTo(m.registry());
+            Gauge.builder("llava.search.index.images", index, ImageIndex::size)
+                    .description("images in the search index").register(m.registry());
+        });
+        try (AutoCloseable metricsServer = endpoint.isPresent() ? endpoint.get() : () -> { };
+             SearchHttpServer server = SearchHttpServer.start(service, new InetSocketAddress(host, port))) {
             System.err.printf("search: serving http://%s:%d/search?q=TEXT&k=%d and following the topics; Ctrl-C "
                     + "stops%n", host, server.port(), k);
             builder.follow(stop::get);

@@ -1,5 +1,6 @@
 package io.llavastream.cli;
 
+import io.llavastream.metrics.MetricsServer;
 import io.llavastream.status.ConsumedPositions;
 import io.llavastream.status.ProcessStatus;
 import io.llavastream.topology.PipelineConfig;
@@ -8,6 +9,7 @@ import java.io.PrintStream;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -33,6 +35,8 @@ final class TopologyCommand implements Callable<Integer> {
     RegistryOptions registry;
     @Mixin
     StatusOptions status;
+    @Mixin
+    MetricsOptions metrics;
     @Option(names = "--vision-model-id", required = true, paramLabel = "ID", description = "The vision tower id "
             + "the vision workers write into the cache (vision.model.id), e.g. llava-stream/demo-v1.")
     String visionModelId;
@@ -65,7 +69,10 @@ final class TopologyCommand implements Callable<Integer> {
         status.addInterceptor(clientProperties, "main.consumer.interceptor.classes");
         PipelineTopologyApp app = PipelineTopologyApp.start(client.bootstrapServers(), clientProperties, config,
                 registry.connect());
-        try (AutoCloseable statusFile = status.start(() -> ProcessStatus.now("topology", "topology",
+        Optional<MetricsServer> endpoint = metrics.start("topology");
+        endpoint.ifPresent(m -> app.bindTo(m.registry()));
+        try (AutoCloseable metricsServer = endpoint.isPresent() ? endpoint.get() : () -> { };
+             AutoCloseable statusFile = status.start(() -> ProcessStatus.now("topology", "topology",
                 (String) client.common().get("group.instance.id"), app.state().name(), ProcessStatus.Counts.NONE,
                 ConsumedPositions.snapshot()))) {
             return runUntilStopped(app, config, client.bootstrapServers());

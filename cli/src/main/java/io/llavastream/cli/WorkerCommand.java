@@ -1,5 +1,6 @@
 package io.llavastream.cli;
 
+import io.llavastream.metrics.MetricsServer;
 import io.llavastream.model.EngineOptions;
 import io.llavastream.model.ModelDirectory;
 import io.llavastream.serde.SchemaRegistry;
@@ -12,7 +13,9 @@ import io.llavastream.worker.WorkerStats;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -38,6 +41,8 @@ final class WorkerCommand implements java.util.concurrent.Callable<Integer> {
     StatusOptions status;
     @Mixin
     TensorDtypeOption tensorDtype;
+    @Mixin
+    MetricsOptions metrics;
     @Option(names = "--max-batch", defaultValue = "8", description = "Most records per compute call "
             + "(default ${DEFAULT-VALUE}).")
     int maxBatch;
@@ -73,13 +78,24 @@ final class WorkerCommand implements java.util.concurrent.Callable<Integer> {
             System.err.println("worker: " + e.getMessage());  // e.g. an engine whose provider this build lacks
             return 2;
         }
-        try {
+        String modelId = ModelDirectory.open(dir, List.of()).config().modelId();
+        try (AutoCloseable endpoint = serveMetrics(worker, modelId)) {
             run(worker);
+        } catch (IOException e) {
+            System.err.println("worker: " + e.getMessage());  // the metrics port is taken
+            return 2;
         } catch (RuntimeException e) {
             System.err.println("worker: " + stage + " stopped: " + e);  // fenced, not authorized, ...
             return 1;
         }
         return 0;
+    }
+
+    /** The --metrics-port endpoint with this stage's meters and its Kafka clients' meters, or a no-op. */
+    private AutoCloseable serveMetrics(Worker worker, String modelId) throws IOException {
+        Optional<MetricsServer> server = metrics.start("worker");
+        server.ifPresent(m -> ProcessMeters.worker(m.registry(), worker, stage, modelId));
+        return server.isPresent() ? server.get() : () -> { };
     }
 
     /** Runs until Ctrl-C: the shutdown hook stops the worker and waits for it to close its clients. */

@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.avro.specific.SpecificRecord;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -181,6 +183,13 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
         consumer.wakeup();
     }
 
+    /** Binds the Kafka client metrics of this driver's consumer and producer (records-lag-max among them). */
+    @Override
+    public void bindTo(MeterRegistry registry) {
+        new KafkaClientMetrics(consumer).bindTo(registry);
+        new KafkaClientMetrics(producer).bindTo(registry);
+    }
+
     @Override
     public WorkerStats stats() {
         return stats;
@@ -338,6 +347,7 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
         if (r.failure().isPresent()) {
             StageResult.Failure f = r.failure().get();
             out.add(writer.deadLetter(slot.record, f.reason(), f.message()));
+            stats.deadLettered(f.reason());
         }
         ledger.finish(id, out, r.isFailure());
         finishedSinceCommit = true;

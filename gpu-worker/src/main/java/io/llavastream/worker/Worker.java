@@ -1,5 +1,7 @@
 package io.llavastream.worker;
 
+import io.micrometer.core.instrument.MeterRegistry;
+
 /** A stage worker's loop: {@link #run} blocks until {@link #stop} is called from another thread. */
 public interface Worker {
     void run();
@@ -7,4 +9,7 @@ public interface Worker {
     void stop();
 
     WorkerStats stats();
+
+    /** Binds the worker's Kafka client meters to {@code registry} (its stage meters come from {@link #stats}). */
+    void bindTo(MeterRegistry registry);
 }

@@ -1,5 +1,8 @@
 package io.llavastream.worker;
 
+import io.llavastream.rules.DeadLetterReason;
+import java.util.EnumMap;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
@@ -11,6 +14,8 @@ public final class WorkerStats {
     private final AtomicLong batches = new AtomicLong();
     private final AtomicLong aborts = new AtomicLong();
     private final AtomicLong inFlight = new AtomicLong();
+    /** Dead letters written per reason, counted when the dead letter joins its transaction (an abort recounts). */
+    private final Map<DeadLetterReason, AtomicLong> byReason = new EnumMap<>(DeadLetterReason.class);
     private volatile LongSupplier cacheHits = () -> 0;
     private volatile LongSupplier cacheMisses = () -> 0;
 
@@ -35,6 +40,21 @@ public final class WorkerStats {
         outputs.addAndGet(published);
         deadLetters.addAndGet(deadLettered);
         batches.incrementAndGet();
+    }
+
+    {
+        for (DeadLetterReason r : DeadLetterReason.values()) {
+            byReason.put(r, new AtomicLong());
+        }
+    }
+
+    void deadLettered(DeadLetterReason reason) {
+        byReason.get(reason).incrementAndGet();
+    }
+
+    /** Dead letters written for {@code reason} so far (see {@link #deadLettered}). */
+    public long deadLetters(DeadLetterReason reason) {
+        return byReason.get(reason).get();
     }
 
     void aborted() {

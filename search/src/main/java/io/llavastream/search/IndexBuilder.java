@@ -3,6 +3,8 @@ package io.llavastream.search;
 import io.llavastream.serde.SchemaRegistry;
 import io.llavastream.serde.SerdeException;
 import io.llavastream.topics.Topics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -157,6 +159,11 @@ public final class IndexBuilder implements AutoCloseable {
     /** Wakes a {@link #follow} blocked in poll (from another thread); it then throws WakeupException. */
     public void wakeup() {
         consumer.wakeup();
+    }
+
+    /** Binds the Kafka client meters of this builder's consumer (records-lag-max among them) to {@code registry}. */
+    public void bindTo(MeterRegistry registry) {
+        new KafkaClientMetrics(consumer).bindTo(registry);
     }
 
     @Override

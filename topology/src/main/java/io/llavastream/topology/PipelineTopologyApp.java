@@ -1,6 +1,8 @@
 package io.llavastream.topology;
 
 import io.llavastream.serde.SchemaRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
@@ -51,6 +53,11 @@ public final class PipelineTopologyApp implements AutoCloseable {
         streams.setUncaughtExceptionHandler(failures);
         streams.start();
         return new PipelineTopologyApp(streams, failures, wiped);
+    }
+
+    /** Binds Kafka Streams' own metrics (meters named {@code kafka.stream.*}, Kafka's tags kept) to {@code registry}. */
+    public void bindTo(MeterRegistry registry) {
+        new KafkaStreamsMetrics(streams).bindTo(registry);
     }
 
     public KafkaStreams.State state() {
