@@ -69,7 +69,21 @@ class MetricsEndpointTest {
             assertThat(value(text, "llava_dead_letters_total", "vision", "NOT_AVRO")).isEqualTo(1);
             assertThat(value(text, "llava_dead_letters_total", "decode", "NOT_AVRO")).isZero();
             assertThat(value(text, "llava_vision_cache_misses_total", "vision", null)).isEqualTo(POSTS);
-            assertThat(text).contains("llava_requests_running{", "llava_outputs_total{",
+            assertThat(value(text, "llava_time_to_first_token_seconds_count", "decode", null)).isEqualTo(POSTS);
+            assertThat(value(text, "llava_request_prefill_time_seconds_count", "decode", null)).isEqualTo(POSTS);
+            assertThat(value(text, "llava_generation_tokens_total", "decode", null)).isGreaterThanOrEqualTo(POSTS);
+            assertThat(value(text, "llava_prompt_tokens_total", "decode", null)).isGreaterThan(POSTS);
+            assertThat(value(text, "llava_time_to_first_token_seconds_count", "vision", null)).isZero();
+            for (String stage : Workers.STAGES) {
+                assertThat(value(text, "llava_request_queue_time_seconds_count", stage, null))
+                        .as("queue time count of %s", stage).isGreaterThanOrEqualTo(POSTS);
+                assertThat(value(text, "llava_batch_size_count", stage, null)).as("batches of %s", stage)
+                        .isPositive();
+                assertThat(value(text, "llava_stage_compute_time_seconds_count", stage, null))
+                        .as("compute calls of %s", stage).isPositive();
+            }
+            assertThat(text).contains("llava_requests_running{", "llava_requests_waiting{",
+                    "llava_time_per_output_token_seconds_bucket{", "llava_batch_size_bucket{", "llava_outputs_total{",
                     "llava_transactions_committed_total{", "llava_vision_cache_hits_total{",
                     "kafka_consumer_fetch_manager_records_lag_max", "kafka_producer_", "kafka_stream_",
                     "jvm_memory_used_bytes");

@@ -244,6 +244,7 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
             recoverAfter(e);
         } finally {
             stats.inFlight(ledger.size());
+            stats.queues(machine.inFlight(), backlog.size());
         }
     }
 
@@ -309,6 +310,7 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
             if (machine.inFlight() == 0) {
                 firstSubmitMs = clock.millis();
             }
+            stats.events().queued(Math.max(0, clock.millis() - slot.record.timestamp()));
             machine.submit(id, (I) slot.input);
         }
     }
@@ -319,7 +321,10 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
             return;
         }
         if (machine.continuous() || n >= machine.capacity() || clock.millis() - firstSubmitMs >= lingerMs) {
-            for (Finished f : machine.step()) {
+            long t0 = System.nanoTime();
+            List<Finished> finished = machine.step();
+            stats.events().stepped(n, System.nanoTime() - t0);
+            for (Finished f : finished) {
                 RecordId id = (RecordId) f.tag();
                 Ledger.Slot slot = ledger.slot(id);
                 if (slot != null) {
@@ -344,6 +349,7 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
                     : machine.failed((I) input, DeadLetterReason.OUTPUT_ERROR, e.getMessage());
             out = new ArrayList<>(serializeOrNothing(r));
         }
+        stats.events().finished(input, r);
         if (r.failure().isPresent()) {
             StageResult.Failure f = r.failure().get();
             out.add(writer.deadLetter(slot.record, f.reason(), f.message()));

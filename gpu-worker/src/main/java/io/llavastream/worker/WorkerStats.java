@@ -16,6 +16,9 @@ public final class WorkerStats {
     private final AtomicLong inFlight = new AtomicLong();
     /** Dead letters written per reason, counted when the dead letter joins its transaction (an abort recounts). */
     private final Map<DeadLetterReason, AtomicLong> byReason = new EnumMap<>(DeadLetterReason.class);
+    private final AtomicLong running = new AtomicLong();
+    private final AtomicLong waiting = new AtomicLong();
+    private volatile StageEvents events = StageEvents.NONE;
     private volatile LongSupplier cacheHits = () -> 0;
     private volatile LongSupplier cacheMisses = () -> 0;
 
@@ -55,6 +58,30 @@ public final class WorkerStats {
     /** Dead letters written for {@code reason} so far (see {@link #deadLettered}). */
     public long deadLetters(DeadLetterReason reason) {
         return byReason.get(reason).get();
+    }
+
+    void queues(long inMachine, long inBacklog) {
+        running.set(inMachine);
+        waiting.set(inBacklog);
+    }
+
+    /** Inputs in the stage machine now (submitted, not finished): what a compute step works on. */
+    public long running() {
+        return running.get();
+    }
+
+    /** Inputs read and accepted, waiting for room in the machine (max.batch.size), now. */
+    public long waiting() {
+        return waiting.get();
+    }
+
+    /** Who is told of submits, compute steps and answers (the metrics); {@link StageEvents#NONE} by default. */
+    public void events(StageEvents observer) {
+        this.events = observer;
+    }
+
+    StageEvents events() {
+        return events;
     }
 
     void aborted() {
