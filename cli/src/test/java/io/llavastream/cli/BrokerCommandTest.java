@@ -11,6 +11,10 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -20,6 +24,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -91,6 +98,43 @@ class BrokerCommandTest {
             command.stop();
             assertThat(exit.get(60, TimeUnit.SECONDS)).isZero();
             return result;
+        } finally {
+            command.stop();
+            executor.shutdownNow();
+        }
+    }
+
+    @Test
+    void servesPrometheusMetricsCountingTheRecordsAppendedWhenAMetricsPortIsGiven() throws Exception {
+        int metricsPort;
+        try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            metricsPort = probe.getLocalPort();
+        }
+        BrokerCommand command = new BrokerCommand();
+        StringWriter out = new StringWriter();
+        CommandLine cl = new CommandLine(command).setOut(new PrintWriter(out, true));
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try {
+            Future<Integer> exit = executor.submit(() -> cl.execute("--port", "0", "--registry-port", "-1",
+                    "--data-dir", dir.toString(), "--metrics-port", Integer.toString(metricsPort)));
+            long deadline = System.currentTimeMillis() + 60_000;
+            while (out.toString().isBlank() && !exit.isDone() && System.currentTimeMillis() < deadline) {
+                Thread.sleep(50);
+            }
+            String bootstrap = out.toString().strip();
+            try (KafkaProducer<String, String> p = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap),
+                    new StringSerializer(), new StringSerializer())) {
+                p.send(new ProducerRecord<>(Topics.POSTS.name(), "k", "v")).get(30, TimeUnit.SECONDS);
+            }
+            HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                    URI.create("http://127.0.0.1:" + metricsPort + "/metrics")).GET().build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).isEqualTo(200);
+            assertThat(r.body()).contains("process=\"broker\"", "jvm_memory_used_bytes");
+            assertThat(MetricsEndpointTest.sample(r.body(), "kafka_broker_messages_in_total", "process=\"broker\""))
+                    .isGreaterThanOrEqualTo(1);
+            command.stop();
+            assertThat(exit.get(60, TimeUnit.SECONDS)).isZero();
         } finally {
             command.stop();
             executor.shutdownNow();

@@ -64,6 +64,7 @@ class MetricsEndpointTest {
 
             String text = scrapeUntil(metrics, t -> value(t, "llava_requests_completed_total", "decode", null) >= POSTS
                     && value(t, "llava_dead_letters_total", "vision", "NOT_AVRO") >= 1);
+            java.nio.file.Files.writeString(java.nio.file.Path.of("target", "metrics-scrape.txt"), text);  // to read
             assertThat(value(text, "llava_requests_completed_total", "decode", null)).isEqualTo(POSTS);
             assertThat(value(text, "llava_requests_completed_total", "vision", null)).isEqualTo(POSTS + 1);
             assertThat(value(text, "llava_dead_letters_total", "vision", "NOT_AVRO")).isEqualTo(1);
@@ -113,11 +114,16 @@ class MetricsEndpointTest {
 
     /** The value of {@code name} for {@code stage} (and {@code reason}, when given); -1 when there is no such line. */
     static double value(String text, String name, String stage, String reason) {
+        return reason == null ? sample(text, name, "stage=\"" + stage + "\"")
+                : sample(text, name, "stage=\"" + stage + "\"", "reason=\"" + reason + "\"");
+    }
+
+    /** The value of the first {@code name} sample whose labels contain all of {@code labels}; -1 when none. */
+    static double sample(String text, String name, String... labels) {
         Matcher m = Pattern.compile("(?m)^" + name + "\\{([^}]*)\\} (\\S+)$").matcher(text);
         while (m.find()) {
-            String labels = m.group(1);
-            if (labels.contains("stage=\"" + stage + "\"")
-                    && (reason == null || labels.contains("reason=\"" + reason + "\""))) {
+            String found = m.group(1);
+            if (java.util.Arrays.stream(labels).allMatch(found::contains)) {
                 return Double.parseDouble(m.group(2));
             }
         }
