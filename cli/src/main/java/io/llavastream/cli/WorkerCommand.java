@@ -58,6 +58,9 @@ final class WorkerCommand implements java.util.concurrent.Callable<Integer> {
             + "(default ${DEFAULT-VALUE}).")
     long progressSeconds;
 
+    /** The worker while {@link #call} runs it, for {@link #stop}. */
+    private volatile Worker running;
+
     @Override
     public Integer call() throws Exception {
         WorkerConfig config;
@@ -93,13 +96,14 @@ final class WorkerCommand implements java.util.concurrent.Callable<Integer> {
 
     /** The --metrics-port endpoint with this stage's meters and its Kafka clients' meters, or a no-op. */
     private AutoCloseable serveMetrics(Worker worker, String modelId) throws IOException {
-        Optional<MetricsServer> server = metrics.start("worker");
+        Optional<MetricsServer> server = metrics.start("worker", "stage", stage);  // Kafka meters get the stage too
         server.ifPresent(m -> ProcessMeters.worker(m.registry(), worker, stage, modelId));
         return server.isPresent() ? server.get() : () -> { };
     }
 
     /** Runs until Ctrl-C: the shutdown hook stops the worker and waits for it to close its clients. */
     private void run(Worker runtime) {
+        running = runtime;
         CountDownLatch done = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             runtime.stop();
@@ -126,6 +130,14 @@ final class WorkerCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     /** The --status-file contents: the runtime's counts and the consumer's positions. */
+    /** Stops the worker as Ctrl-C would (for tests, which cannot send the JVM a signal); a no-op before it runs. */
+    void stop() {
+        Worker w = running;
+        if (w != null) {
+            w.stop();
+        }
+    }
+
     private ProcessStatus statusNow(WorkerStats stats) {
         WorkerStats.Snapshot s = stats.snapshot();
         return ProcessStatus.now("worker", stage, instanceId, "RUNNING",
@@ -134,6 +146,7 @@ final class WorkerCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     private WorkerConfig checkedConfig() throws IOException {
+        metrics.check();
         if (!Workers.STAGES.contains(stage)) {
             throw new IllegalArgumentException("--stage must be one of " + Workers.STAGES + ", got " + stage);
         }

@@ -88,6 +88,8 @@ class MetricsEndpointTest {
                     "llava_transactions_committed_total{", "llava_vision_cache_hits_total{",
                     "kafka_consumer_fetch_manager_records_lag_max", "kafka_producer_", "kafka_stream_",
                     "jvm_memory_used_bytes");
+            assertThat(sample(text, "kafka_consumer_fetch_manager_records_lag", "topic=\"llava.decode-requests\""))
+                    .as("the decode consumer's lag").isGreaterThanOrEqualTo(0);
             assertThat(text).contains("model_id=\"" + modelId + "\"", "process=\"demo\"");
         }
     }

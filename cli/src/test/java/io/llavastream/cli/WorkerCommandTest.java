@@ -38,6 +38,13 @@ class WorkerCommandTest {
     }
 
     @Test
+    void refusesAMetricsPortOutOfRangeNamingIt() {
+        Run r = run("worker", "--stage", "vision", "--bootstrap-servers", "127.0.0.1:1", "--metrics-port", "70000");
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("--metrics-port must be 0..65535 (0 takes a free port), got 70000");
+    }
+
+    @Test
     void refusesAnEmptyBatch() {
         Run r = run("worker", "--stage", "vision", "--bootstrap-servers", "127.0.0.1:1", "--max-batch", "0");
         assertThat(r.exit()).isEqualTo(2);
