@@ -27,9 +27,10 @@ final class ProcessMeters {
      * JMX counters ({@link BrokerCounters}) at scrape time.
      */
     static void broker(MeterRegistry registry) {
-        FunctionCounter.builder("kafka.broker.messages.in", BrokerCounters.class, c -> BrokerCounters.now().messagesIn())
+        FunctionCounter.builder("kafka.broker.messages.in", BrokerCounters.class,
+                        c -> BrokerCounters.now().messagesIn())
                 .description("records appended by this broker, all topics").register(registry);
-        FunctionCounter.builder("kafka.broker.bytes.in", BrokerCounters.class, c -> BrokerCounters.now().bytesIn())
+        FunctionCounter.builder("kafka.broker.in.bytes", BrokerCounters.class, c -> BrokerCounters.now().bytesIn())
                 .baseUnit("bytes").description("bytes appended by this broker, all topics").register(registry);
     }
 
