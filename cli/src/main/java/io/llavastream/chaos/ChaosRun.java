@@ -117,17 +117,10 @@ public final class ChaosRun {
             log.accept("kill " + kills.size() + "/" + o.kills() + ": " + target.name() + " had exited on its own");
             return;
         }
-        int[] left = {reserve};
+        Trickle trickle = new Trickle(reserve);
         reserve = 0;
-        KillRecord r = new KillProbe(probe).kill(kills.size() + 1, target, o.killPatience(), () -> {
-            if (left[0] > 0) {  // a trickle, one post at a time: a fast stage is busy again and again until it lands
-                feeder.sendAsync(1);
-                left[0]--;
-            }
-        });
-        if (left[0] > 0) {
-            feeder.sendAsync(left[0]);
-        }
+        KillRecord r = new KillProbe(probe).kill(kills.size() + 1, target, o.killPatience(), trickle);
+        trickle.sendRest();
         target.start();
         long restartMs = awaitRunning(target, Duration.ofMinutes(3));
         r = r.withRestartMs(restartMs < 0 ? -1 : restartMs);
@@ -179,17 +172,10 @@ public final class ChaosRun {
         int[] parts = ChaosPlan.sizes(posts, order.size());
         List<KillRecord> outageKills = new ArrayList<>();
         for (int i = 0; i < order.size(); i++) {
-            int[] left = {parts[i]};
+            Trickle trickle = new Trickle(parts[i]);
             ManagedProcess p = order.get(i);
-            KillRecord r = new KillProbe(probe).kill(outageKills.size() + 1, p, o.killPatience(), () -> {
-                if (left[0] > 0) {  // a trickle, one post at a time, so that the target is busy again and again
-                    feeder.sendAsync(1);
-                    left[0]--;
-                }
-            });
-            if (left[0] > 0) {
-                feeder.sendAsync(left[0]);
-            }
+            KillRecord r = new KillProbe(probe).kill(outageKills.size() + 1, p, o.killPatience(), trickle);
+            trickle.sendRest();
             p.start();
             outageKills.add(r);
             log.accept(String.format("  %s killed %s (read %d beyond committed, transaction %s) and restarted",
@@ -333,5 +319,32 @@ public final class ChaosRun {
             }
         }
         pipeline.close();
+    }
+
+    /**
+     * Posts sent one at a time while a kill waits for a busy window, so that a fast stage is busy again and again
+     * until the kill lands in flight; what is left when it lands goes out at once ({@link #sendRest}).
+     */
+    private final class Trickle implements Runnable {
+        private int left;
+
+        Trickle(int posts) {
+            this.left = posts;
+        }
+
+        @Override
+        public void run() {
+            if (left > 0) {
+                feeder.sendAsync(1);
+                left--;
+            }
+        }
+
+        void sendRest() {
+            if (left > 0) {
+                feeder.sendAsync(left);
+                left = 0;
+            }
+        }
     }
 }
