@@ -182,7 +182,7 @@ class HelmChartTest {
         assertThat(job.path("metadata").path("annotations").path("helm.sh/hook").isMissingNode()).isTrue();
         assertThat(container(job).path("image").asText()).isEqualTo("apache/kafka:4.1.0");
         String script = container(job).path("command").get(2).asText();
-        assertThat(script.lines().filter(l -> l.contains("kafka-topics.sh"))).hasSize(10);
+        assertThat(script.lines().filter(l -> l.contains("kafka-topics.sh"))).hasSize(11);
         assertThat(script).contains("--topic llava.vision-features --partitions 6 --replication-factor 3 "
                 + "--config \"cleanup.policy=compact\" --config \"max.message.bytes=16777216\"");
         for (String stage : STAGE_TOPICS.keySet()) {

@@ -1,6 +1,7 @@
 package io.llavastream.topics;
 
 import io.llavastream.schemas.Answer;
+import io.llavastream.schemas.AnswerToken;
 import io.llavastream.schemas.CaptionedPost;
 import io.llavastream.schemas.DeadLetter;
 import io.llavastream.schemas.DecodeRequest;
@@ -12,6 +13,7 @@ import io.llavastream.schemas.VisionFeatures;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.NewTopic;
 
 /** The pipeline's topics. */
@@ -41,6 +43,13 @@ public final class Topics {
             COMPACTED_LARGE, ImageEmbedding.class);
     /** One answer per image, keyed by task id. */
     public static final Topic<Answer> ANSWERS = new Topic<>("llava.answers", 6, Map.of(), Answer.class);
+    /**
+     * Answers as they are generated, one record per decode step's text delta, keyed by task id: a best-effort
+     * preview written outside the decode stage's transaction (so readers see it before the answer commits, and a
+     * crash may repeat a stream under a new stream id). Kept one hour; {@link #ANSWERS} is the exactly-once truth.
+     */
+    public static final Topic<AnswerToken> ANSWER_TOKENS = new Topic<>("llava.answer-tokens", 6,
+            Map.of("retention.ms", Long.toString(TimeUnit.HOURS.toMillis(1))), AnswerToken.class);
     /** Posts with every image answered, keyed by post id. */
     public static final Topic<CaptionedPost> CAPTIONED_POSTS = new Topic<>("llava.captioned-posts", 6, Map.of(),
             CaptionedPost.class);
@@ -88,7 +97,8 @@ public final class Topics {
 
     /** Every Avro-valued topic of the pipeline. */
     public static final List<Topic<?>> ALL = List.of(POSTS, VISION_REQUESTS, VISION_FEATURES, MERGE_REQUESTS,
-            DECODE_REQUESTS, IMAGE_EMBEDDINGS, ANSWERS, CAPTIONED_POSTS, DEAD_LETTERS, REPLAY_ANSWERS, BENCH_HOPS);
+            DECODE_REQUESTS, IMAGE_EMBEDDINGS, ANSWERS, ANSWER_TOKENS, CAPTIONED_POSTS, DEAD_LETTERS, REPLAY_ANSWERS,
+            BENCH_HOPS);
 
     /**
      * The store of the schema registry that runs beside the embedded broker ({@code io.llavastream.serde.
