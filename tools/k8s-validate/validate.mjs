@@ -1,12 +1,15 @@
 // Validates Kubernetes objects against their schemas: reads a JSON array of objects (rendered Helm output) on
 // stdin and validates each with the matching kubernetes-models class (`new Deployment(obj).validate()`); KEDA's
-// ScaledObject and TriggerAuthentication with @kubernetes-models/keda. Exits 1 listing every invalid object.
+// ScaledObject and TriggerAuthentication with @kubernetes-models/keda; the Prometheus Operator's ServiceMonitor and
+// PodMonitor (monitoring.coreos.com) with @kubernetes-models/prometheus-operator (its CRD schemas). Exits 1 listing
+// every invalid object.
 import { readFileSync } from "node:fs";
 
 function modulePath(apiVersion) {
   const [group, version] = apiVersion.includes("/") ? apiVersion.split("/") : ["", apiVersion];
   if (group === "") return `kubernetes-models/${version}`;
   if (group.endsWith("keda.sh")) return `@kubernetes-models/keda/${group}/${version}`;
+  if (group === "monitoring.coreos.com") return `@kubernetes-models/prometheus-operator/${group}/${version}`;
   return `kubernetes-models/${group}/${version}`;
 }
 

@@ -109,3 +109,42 @@ topology takes it as group.instance.id; call with (dict "root" $ "topology" true
   value: $(POD_NAME)
 {{- end }}
 {{- end }}
+
+{{/*
+Metrics arguments of a long-running process: serve /metrics on metrics.port on every address of the pod, so that
+Prometheus reaches it at the pod's IP. Nothing when metrics.enabled is false (no endpoint).
+*/}}
+{{- define "llava-stream.metricsArgs" -}}
+{{- if .Values.metrics.enabled }}
+- --metrics-port
+- {{ .Values.metrics.port | quote }}
+- --metrics-host
+- "0.0.0.0"
+{{- end }}
+{{- end }}
+
+{{/* The container's named metrics port (what the ServiceMonitor's and PodMonitor's endpoints name). */}}
+{{- define "llava-stream.metricsContainerPort" -}}
+{{- if .Values.metrics.enabled }}
+ports:
+  - name: metrics
+    containerPort: {{ .Values.metrics.port }}
+    protocol: TCP
+{{- end }}
+{{- end }}
+
+{{/* The roles deployed (topology, then the enabled stages), as a list. */}}
+{{- define "llava-stream.roles" -}}
+{{- $roles := list }}
+{{- if .Values.topology.enabled }}{{ $roles = append $roles "topology" }}{{ end }}
+{{- range $stage, $s := .Values.stages }}
+{{- if $s.enabled }}{{ $roles = append $roles $stage }}{{ end }}
+{{- end }}
+{{- toJson $roles }}
+{{- end }}
+
+{{/* Selector of every role's pods and Services of this release (each role adds app.kubernetes.io/component). */}}
+{{- define "llava-stream.releaseSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "llava-stream.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}

@@ -37,7 +37,9 @@ import org.junit.jupiter.params.provider.MethodSource;
  * native library), then checks the rendered objects: a StatefulSet per role whose pods pass their stable pod name as
  * their instance id (static membership, transactional ids), the topology's state volume, each stage's KEDA
  * ScaledObject and its kafka lag trigger, GPU requests, PodDisruptionBudgets and the topics Job; and validates them
- * against the Kubernetes schemas (tools/k8s-validate, kubernetes-models on node).
+ * against the Kubernetes schemas (tools/k8s-validate, kubernetes-models on node; KEDA's and the Prometheus Operator's
+ * CRD schemas for ScaledObjects, ServiceMonitors and PodMonitors). The metrics objects are checked in
+ * {@link HelmMonitorsTest}, the dashboard in {@link GrafanaDashboardTest}.
  */
 class HelmChartTest {
 
@@ -146,7 +148,10 @@ class HelmChartTest {
                 Arguments.of("topics Job as a plain object", withTopicsJob),
                 Arguments.of("GPU values", gpu),
                 Arguments.of("model from an image, 12 vision replicas", (Supplier<String>) HelmChartTest::renderImageModelWithTwelveVisionReplicas),
-                Arguments.of("model from a volume, no autoscaling", (Supplier<String>) HelmChartTest::renderVolumeModelWithoutAutoscaling));
+                Arguments.of("model from a volume, no autoscaling", (Supplier<String>) HelmChartTest::renderVolumeModelWithoutAutoscaling),
+                Arguments.of("ServiceMonitor and Grafana dashboard",
+                        (Supplier<String>) HelmMonitorsTest::renderWithServiceMonitorAndDashboard),
+                Arguments.of("PodMonitor", (Supplier<String>) HelmMonitorsTest::renderWithPodMonitor));
     }
 
     private static String renderImageModelWithTwelveVisionReplicas() {
@@ -373,6 +378,16 @@ class HelmChartTest {
     }
 
     static void validateSchemas(List<JsonNode> objects) throws Exception {
+        Validation v = runValidator(objects);
+        assertThat(v.exit()).as("k8s-validate output:\n%s", v.output()).isZero();
+        assertThat(v.output()).contains("validated " + objects.size() + " objects");
+    }
+
+    /** What tools/k8s-validate said about {@code objects}: its exit status and its output. */
+    record Validation(int exit, String output) {
+    }
+
+    static Validation runValidator(List<JsonNode> objects) throws Exception {
         Path tool = K8S_VALIDATE;
         ArrayNode array = JSON.createArrayNode();
         objects.forEach(array::add);
@@ -385,8 +400,7 @@ class HelmChartTest {
             out = new String(o.readAllBytes(), StandardCharsets.UTF_8);
         }
         assertThat(p.waitFor(120, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as("k8s-validate output:\n%s", out).isZero();
-        assertThat(out).contains("validated " + objects.size() + " objects");
+        return new Validation(p.exitValue(), out);
     }
 
     static boolean onPath(String command) {
