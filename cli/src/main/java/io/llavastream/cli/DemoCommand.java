@@ -46,8 +46,13 @@ final class DemoCommand implements Callable<Integer> {
     int timeoutSeconds;
     @Option(names = "--json", description = "One JSON object per captioned post, then one summary object.")
     boolean json;
+    @Option(names = "--keep-running", description = "After the summary, keep the pipeline and the metrics endpoint "
+            + "up until Ctrl-C (to scrape /metrics or look at a dashboard after the run).")
+    boolean keepRunning;
     @Mixin
     MetricsOptions metrics;
+    /** Counted down by Ctrl-C's hook or {@link #stop}, for --keep-running. */
+    private final java.util.concurrent.CountDownLatch stopRequested = new java.util.concurrent.CountDownLatch(1);
 
     @Override
     public Integer call() throws Exception {
@@ -65,13 +70,12 @@ final class DemoCommand implements Callable<Integer> {
         }
         long[] latencies = new long[posts.size()];
         int[] correct = {0};
-        long t0;
         List<CaptionedPost> done;
         try (EmbeddedPipeline pipeline = new EmbeddedPipeline(dir, Workers.STAGES, maxBatch, System.err::println);
              PipelineClient client = pipeline.client();
              AutoCloseable endpoint = serveMetrics(pipeline, dir);
              Progress progress = new Progress("captioned posts", posts.size())) {
-            t0 = System.nanoTime();
+            long t0 = System.nanoTime();
             posts.forEach(client::send);
             client.flush();
             System.err.println("posted " + posts.size() + " posts (" + count + " scenes, " + (posts.size() - count)
@@ -81,10 +85,30 @@ final class DemoCommand implements Callable<Integer> {
                 correct[0] += show(p, expected.get(p.getPostId())) ? 1 : 0;
                 progress.step();
             });
+            summary(done.size(), posts.size(), correct[0], latencies, (System.nanoTime() - t0) / 1e9);
+            if (keepRunning) {
+                awaitStop();
+            }
         }
-        double secs = (System.nanoTime() - t0) / 1e9;
-        summary(done.size(), posts.size(), correct[0], latencies, secs);
         return done.size() == posts.size() ? 0 : 1;
+    }
+
+    /** Waits for Ctrl-C or {@link #stop} (--keep-running); the pipeline closes after. */
+    private void awaitStop() throws InterruptedException {
+        Thread hook = new Thread(stopRequested::countDown, "demo-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        System.err.println("demo: still running (--keep-running); Ctrl-C stops");
+        stopRequested.await();
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // Ctrl-C is what stopped us
+        }
+    }
+
+    /** Ends --keep-running as Ctrl-C would (for tests, which cannot send the JVM a signal). */
+    void stop() {
+        stopRequested.countDown();
     }
 
     /** The --metrics-port endpoint with every stage's meters and the topology's, or a no-op. */

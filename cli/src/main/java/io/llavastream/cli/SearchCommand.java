@@ -57,6 +57,8 @@ final class SearchCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "300", description = "Seconds to read the topics to their end "
             + "(default ${DEFAULT-VALUE}).")
     long timeoutSeconds;
+    /** Set by Ctrl-C's hook or {@link #stop}: --serve stops following the topics and returns. */
+    private final AtomicBoolean stop = new AtomicBoolean();
 
     @Override
     public Integer call() throws Exception {
@@ -127,7 +129,6 @@ final class SearchCommand implements Callable<Integer> {
 
     /** Serves until Ctrl-C; the shutdown hook stops following and waits for the consumer to close. */
     private void serve(SearchService service, IndexBuilder builder, ImageIndex index) throws Exception {
-        AtomicBoolean stop = new AtomicBoolean();
         CountDownLatch done = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
             stop.set(true);
@@ -151,6 +152,22 @@ final class SearchCommand implements Callable<Integer> {
             builder.follow(stop::get);
         } finally {
             done.countDown();
+            if (stop.get()) {
+                removeHook(hook);
+            }
+        }
+    }
+
+    /** Stops --serve as Ctrl-C would (for tests, which cannot send the JVM a signal). */
+    void stop() {
+        stop.set(true);
+    }
+
+    private static void removeHook(Thread hook) {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException shuttingDown) {
+            // the hook is what stopped us
         }
     }
 }

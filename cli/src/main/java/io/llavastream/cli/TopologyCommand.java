@@ -49,6 +49,8 @@ final class TopologyCommand implements Callable<Integer> {
     @Option(names = "--list-config", help = true,
             description = "Print the topology's settings (name, type, default, doc) and exit.")
     boolean listConfig;
+    /** Counted down by {@link #stop}. */
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
 
     @Override
     public Integer call() throws Exception {
@@ -95,6 +97,11 @@ final class TopologyCommand implements Callable<Integer> {
         System.err.println("topology " + config.applicationId() + " started against " + bootstrapServers
                 + "; Ctrl-C to stop");
         while (!stopped.await(1, TimeUnit.SECONDS)) {
+            if (stopRequested.getCount() == 0) {
+                Runtime.getRuntime().removeShutdownHook(hook);
+                stop(app);
+                return 0;
+            }
             KafkaStreams.State s = app.state();
             if (s == KafkaStreams.State.ERROR || s == KafkaStreams.State.NOT_RUNNING) {
                 Runtime.getRuntime().removeShutdownHook(hook);
@@ -106,6 +113,11 @@ final class TopologyCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Stops the topology as Ctrl-C would (for tests, which cannot send the JVM a signal); exit status 0. */
+    void stop() {
+        stopRequested.countDown();
     }
 
     private static void stop(PipelineTopologyApp app) {

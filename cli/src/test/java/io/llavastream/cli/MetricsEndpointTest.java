@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
  * The three stage workers and the topology on the embedded broker, bound to one {@code /metrics} endpoint as
  * {@code demo} binds them (a worker process binds one stage the same way): after three posts and one garbage record
  * on the vision topic, a scrape shows the stage meters with the counts the test caused, the Kafka client meters and
- * the Kafka Streams meters.
+ * the Kafka Streams meters, and every metric the chart's Grafana dashboard reads.
  */
 class MetricsEndpointTest {
     private static final int POSTS = 3;
@@ -91,6 +91,7 @@ class MetricsEndpointTest {
             assertThat(sample(text, "kafka_consumer_fetch_manager_records_lag", "topic=\"llava.decode-requests\""))
                     .as("the decode consumer's lag").isGreaterThanOrEqualTo(0);
             assertThat(text).contains("model_id=\"" + modelId + "\"", "process=\"demo\"");
+            Scrapes.assertHasEveryDashboardMetric(text);
         }
     }
 
