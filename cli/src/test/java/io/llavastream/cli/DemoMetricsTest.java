@@ -46,6 +46,8 @@ class DemoMetricsTest {
                 assertThat(Scrapes.sum(text, "kafka_consumer_fetch_manager_records_consumed_total", topic))
                         .as("records the %s consumer read", stage).isEqualTo(images);
             }
+            assertThat(MetricsEndpointTest.value(text, "llava_dead_letters_total", "topology", "NOT_AVRO"))
+                    .as("the topology's dead letters").isZero();
             assertThat(MetricsEndpointTest.value(text, "llava_time_to_first_token_seconds_count", "decode", null))
                     .isEqualTo(images);
             assertThat(text).contains("process=\"demo\"", "kafka_producer_record_send_total", "kafka_stream_");

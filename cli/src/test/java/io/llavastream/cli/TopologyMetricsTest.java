@@ -24,9 +24,10 @@ import picocli.CommandLine;
 
 /**
  * The {@code topology} command with {@code --metrics-port} on the embedded broker, no workers: after the test posts
- * three single-image posts, its {@code /metrics} counts three records consumed from {@code llava.posts} and three
- * vision requests produced (Kafka Streams' topic-level counters), and shows the stream-thread meters, the embedded
- * clients' meters and the consumer's lag on each partition of {@code llava.posts}.
+ * a record that is not Avro and three single-image posts, its {@code /metrics} counts four records consumed from
+ * {@code llava.posts} and three vision requests produced (Kafka Streams' topic-level counters), the garbage one as a
+ * {@code NOT_AVRO} dead letter of stage {@code topology}, and shows the stream-thread meters, the embedded clients'
+ * meters and the consumer's lag on each partition of {@code llava.posts}.
  */
 class TopologyMetricsTest {
     private static final int POSTS = 3;
@@ -34,7 +35,7 @@ class TopologyMetricsTest {
     private static final String VISION_TOPIC = "topic=\"" + Topics.VISION_REQUESTS.name() + "\"";
 
     @Test
-    void aTopologyWithAMetricsPortCountsThePostsConsumedAndTheVisionRequestsProduced(@TempDir Path state)
+    void aTopologyWithAMetricsPortCountsThePostsConsumedTheVisionRequestsProducedAndItsDeadLetter(@TempDir Path state)
             throws Exception {
         int port = Scrapes.freePort();
         TopologyCommand command = new TopologyCommand();
@@ -48,17 +49,21 @@ class TopologyMetricsTest {
                     broker.bootstrapServers(), "--schema-registry-url", registry.url(), "--vision-model-id",
                     "llava-stream/demo-v1", "--set", "replication.factor=1", "--set", "state.dir=" + state,
                     "--metrics-port", Integer.toString(port)));
+            client.sendRaw("junk", "not avro".getBytes(java.nio.charset.StandardCharsets.UTF_8));
             for (Scene s : new SceneGenerator(5).scenes(0, POSTS)) {
                 client.send(PngPosts.of("topology-metrics-" + s.id(), "it", SceneRenderer.png(s)));
             }
             client.flush();
             // Kafka Streams registers its task and topic meters on assignment; the binder picks new ones up every 60 s
             String text = Scrapes.until(port, exit, Duration.ofSeconds(180), t ->
-                    Scrapes.sum(t, "kafka_stream_topic_records_consumed_total", POSTS_TOPIC) >= POSTS
+                    Scrapes.sum(t, "kafka_stream_topic_records_consumed_total", POSTS_TOPIC) >= POSTS + 1
                             && Scrapes.sum(t, "kafka_stream_topic_records_produced_total", VISION_TOPIC) >= POSTS
                             && Scrapes.sum(t, "kafka_consumer_fetch_manager_records_lag", POSTS_TOPIC) >= 0);
             assertThat(Scrapes.sum(text, "kafka_stream_topic_records_consumed_total", POSTS_TOPIC))
-                    .as("records the topology consumed from llava.posts").isEqualTo(POSTS);
+                    .as("records the topology consumed from llava.posts").isEqualTo(POSTS + 1);
+            assertThat(MetricsEndpointTest.value(text, "llava_dead_letters_total", "topology", "NOT_AVRO"))
+                    .as("the garbage post, dead-lettered").isEqualTo(1);
+            assertThat(MetricsEndpointTest.value(text, "llava_dead_letters_total", "topology", "NULL_VALUE")).isZero();
             assertThat(Scrapes.sum(text, "kafka_stream_topic_records_produced_total", VISION_TOPIC))
                     .as("vision requests the topology produced").isEqualTo(POSTS);
             assertThat(Scrapes.sum(text, "kafka_consumer_fetch_manager_records_lag", POSTS_TOPIC))

@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * StreamThreadFailureHandler} replaces the thread and, should the same record keep causing it, {@link RecordGuard}
  * dead-letters that record (REPEATED_FAILURE). Outputs are measured before they are sent ({@link LimitedSerde}) so
  * that an oversized one takes the serialization path. Kafka Streams creates this class by name, so the registry
- * comes in as the object value of {@value #REGISTRY_CONFIG}.
+ * comes in as the object value of {@value #REGISTRY_CONFIG}, and the {@link DeadLetterCounts} it counts into as
+ * that of {@value DeadLetterCounts#CONFIG}.
  */
 public final class DeadLetterExceptionHandler implements DeserializationExceptionHandler, ProcessingExceptionHandler,
         ProductionExceptionHandler {
@@ -38,6 +39,7 @@ public final class DeadLetterExceptionHandler implements DeserializationExceptio
     public static final String REGISTRY_CONFIG = "llava.schema.registry";
     private static final Logger LOG = LoggerFactory.getLogger(DeadLetterExceptionHandler.class);
     private AvroSerde<DeadLetter> serde;
+    private DeadLetterCounts counts;
 
     @Override
     public void configure(Map<String, ?> configs) {
@@ -46,6 +48,11 @@ public final class DeadLetterExceptionHandler implements DeserializationExceptio
             throw new ConfigException(REGISTRY_CONFIG, registry, "must be a " + SchemaRegistry.class.getName());
         }
         serde = Topics.DEAD_LETTERS.valueSerde(r);
+        Object c = configs.get(DeadLetterCounts.CONFIG);
+        if (!(c instanceof DeadLetterCounts d)) {
+            throw new ConfigException(DeadLetterCounts.CONFIG, c, "must be a " + DeadLetterCounts.class.getName());
+        }
+        counts = d;
     }
 
     @Override
@@ -98,8 +105,8 @@ public final class DeadLetterExceptionHandler implements DeserializationExceptio
         String type = errorType(exception);
         LOG.warn("dead-lettering {}-{}@{} at {}: {}: {}", context.topic(), context.partition(), context.offset(),
                 context.processorNodeId(), type, exception.getMessage());
-        DeadLetter letter = DeadLetters.of(context.topic(), context.partition(), context.offset(), key, value, type,
-                exception.getMessage(), System.currentTimeMillis());
+        DeadLetter letter = counts.counted(DeadLetters.of(context.topic(), context.partition(), context.offset(), key,
+                value, type, exception.getMessage(), System.currentTimeMillis()));
         return new ProducerRecord<>(Topics.DEAD_LETTERS.name(), key,
                 serde.serialize(Topics.DEAD_LETTERS.name(), letter));
     }

@@ -73,12 +73,17 @@ public final class PipelineTopology {
         return new StreamsBuilder(new TopologyConfig(new StreamsConfig(streamsProperties)));
     }
 
-    /** Adds the pipeline to {@code builder} and builds it, with {@link #OPTIMIZATIONS}. */
-    public static Topology build(StreamsBuilder builder, PipelineConfig config, SchemaRegistry registry) {
-        KStream<String, RawPost> accepted = validatePosts(builder, config, registry);
-        KStream<String, ImageTask> images = splitPosts(accepted, config, registry);
+    /**
+     * Adds the pipeline to {@code builder} and builds it, with {@link #OPTIMIZATIONS}; the dead letters of its own
+     * checks are counted into {@code deadLetters} (the instance in the Streams properties,
+     * {@link StreamsProperties#deadLetterCounts}, which the exception handler counts into too).
+     */
+    public static Topology build(StreamsBuilder builder, PipelineConfig config, SchemaRegistry registry,
+                                 DeadLetterCounts deadLetters) {
+        KStream<String, RawPost> accepted = validatePosts(builder, config, registry, deadLetters);
+        KStream<String, ImageTask> images = splitPosts(accepted, config, registry, deadLetters);
         routeToVision(images, config, registry);
-        assemblePosts(builder, accepted, config, registry);
+        assemblePosts(builder, accepted, config, registry, deadLetters);
         Properties props = new Properties();
         props.put(StreamsConfig.TOPOLOGY_OPTIMIZATION_CONFIG, OPTIMIZATIONS);
         return builder.build(props);
@@ -86,7 +91,7 @@ public final class PipelineTopology {
 
     /** posts -> valid posts keyed by post key; refused posts to the dead letters. */
     private static KStream<String, RawPost> validatePosts(StreamsBuilder builder, PipelineConfig config,
-                                                          SchemaRegistry registry) {
+                                                          SchemaRegistry registry, DeadLetterCounts deadLetters) {
         Map<String, KStream<String, Checked<RawPost>>> posts = builder
                 .stream(Topics.POSTS.name(), Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(POSTS_SOURCE))
                 .process(() -> new PostValidator(Topics.POSTS.valueSerde(registry), config.postChecks()),
@@ -95,7 +100,7 @@ public final class PipelineTopology {
                 .branch((key, post) -> post.isRefused(), Branched.as(REFUSED))
                 .defaultBranch(Branched.as(ACCEPTED));
         posts.get(POST_BRANCH + REFUSED)
-                .mapValues(Checked::deadLetter, Named.as(POST_DEAD_LETTER))
+                .mapValues(post -> deadLetters.counted(post.deadLetter()), Named.as(POST_DEAD_LETTER))
                 .to(Topics.DEAD_LETTERS.name(), produced(Topics.DEAD_LETTERS, registry, POST_DEAD_LETTERS_SINK));
 
         return posts.get(POST_BRANCH + ACCEPTED).mapValues(Checked::value, Named.as(UNWRAP_POST));
@@ -103,7 +108,7 @@ public final class PipelineTopology {
 
     /** valid posts -> valid image tasks keyed by post key; refused images to the dead letters and ERROR answers. */
     private static KStream<String, ImageTask> splitPosts(KStream<String, RawPost> accepted, PipelineConfig config,
-                                                         SchemaRegistry registry) {
+                                                         SchemaRegistry registry, DeadLetterCounts deadLetters) {
         PostChecks checks = config.postChecks();
         Map<String, KStream<String, Checked<ImageTask>>> images = accepted
                 .process(() -> new ImageSplitter(checks),
@@ -112,7 +117,7 @@ public final class PipelineTopology {
                 .branch((key, image) -> image.isRefused(), Branched.as(REFUSED))
                 .defaultBranch(Branched.as(ACCEPTED));
         KStream<String, Checked<ImageTask>> refused = images.get(IMAGE_BRANCH + REFUSED);
-        refused.mapValues(Checked::deadLetter, Named.as(IMAGE_DEAD_LETTER))
+        refused.mapValues(image -> deadLetters.counted(image.deadLetter()), Named.as(IMAGE_DEAD_LETTER))
                 .to(Topics.DEAD_LETTERS.name(), produced(Topics.DEAD_LETTERS, registry, IMAGE_DEAD_LETTERS_SINK));
         refused.map((key, image) -> KeyValue.pair(image.value().getTask().getTaskId(),
                         FailedAnswers.of(image.value().getTask(), image.deadLetter())), Named.as(IMAGE_ERROR_ANSWER))
@@ -139,7 +144,7 @@ public final class PipelineTopology {
      * post, once every image is answered.
      */
     private static void assemblePosts(StreamsBuilder builder, KStream<String, RawPost> accepted, PipelineConfig config,
-                                      SchemaRegistry registry) {
+                                      SchemaRegistry registry, DeadLetterCounts deadLetters) {
         addAssemblyStores(builder, registry);
         KStream<String, PostPart> metadata = accepted
                 .selectKey((key, raw) -> raw.post().getId(), Named.as(KEY_POST_BY_ID))
@@ -159,7 +164,7 @@ public final class PipelineTopology {
                 .branch((key, post) -> post.isRefused(), Branched.as(TIMED_OUT))
                 .defaultBranch(Branched.as(COMPLETED));
         assembled.get(ASSEMBLY_BRANCH + TIMED_OUT)
-                .mapValues(Checked::deadLetter, Named.as(TIMEOUT_DEAD_LETTER))
+                .mapValues(post -> deadLetters.counted(post.deadLetter()), Named.as(TIMEOUT_DEAD_LETTER))
                 .to(Topics.DEAD_LETTERS.name(), produced(Topics.DEAD_LETTERS, registry, TIMEOUT_DEAD_LETTERS_SINK));
         assembled.get(ASSEMBLY_BRANCH + COMPLETED)
                 .mapValues(Checked::value, Named.as(UNWRAP_CAPTIONED_POST))

@@ -2,6 +2,7 @@ package io.llavastream.topology;
 
 import io.llavastream.serde.SchemaRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import java.time.Duration;
 import java.util.Map;
@@ -25,11 +26,16 @@ public final class PipelineTopologyApp implements AutoCloseable {
     private final KafkaStreams streams;
     private final StreamThreadFailureHandler failures;
     private final boolean wipedForeignState;
+    private final DeadLetterCounts deadLetters;
+    private final String visionModelId;
 
-    private PipelineTopologyApp(KafkaStreams streams, StreamThreadFailureHandler failures, boolean wipedForeignState) {
+    private PipelineTopologyApp(KafkaStreams streams, StreamThreadFailureHandler failures, boolean wipedForeignState,
+                                DeadLetterCounts deadLetters, String visionModelId) {
         this.streams = streams;
         this.failures = failures;
         this.wipedForeignState = wipedForeignState;
+        this.deadLetters = deadLetters;
+        this.visionModelId = visionModelId;
     }
 
     /** Starts the topology against {@code bootstrapServers} with no other client settings. */
@@ -46,18 +52,29 @@ public final class PipelineTopologyApp implements AutoCloseable {
                                             SchemaRegistry registry) {
         Properties props = StreamsProperties.of(config, bootstrapServers, clientConfig, registry);
         String clusterId = LocalState.clusterId(props);
+        DeadLetterCounts deadLetters = StreamsProperties.deadLetterCounts(props);
         KafkaStreams streams = new KafkaStreams(
-                PipelineTopology.build(PipelineTopology.newBuilder(props), config, registry), props);
+                PipelineTopology.build(PipelineTopology.newBuilder(props), config, registry, deadLetters), props);
         boolean wiped = LocalState.claim(streams, LocalState.appDir(props), clusterId);
         StreamThreadFailureHandler failures = new StreamThreadFailureHandler(StreamsProperties.failures(props), config);
         streams.setUncaughtExceptionHandler(failures);
         streams.start();
-        return new PipelineTopologyApp(streams, failures, wiped);
+        return new PipelineTopologyApp(streams, failures, wiped, deadLetters, config.visionModelId());
     }
 
-    /** Binds Kafka Streams' own metrics (meters named {@code kafka.stream.*}, Kafka's tags kept) to {@code registry}. */
+    /**
+     * Binds Kafka Streams' own metrics (meters named {@code kafka.stream.*}, Kafka's tags kept) and the topology's
+     * dead letters by reason ({@code llava.dead.letters}, tagged {@code stage=topology} and {@code model_id}, the
+     * vision model id it routes for, as a stage worker's are) to {@code registry}.
+     */
     public void bindTo(MeterRegistry registry) {
         new KafkaStreamsMetrics(streams).bindTo(registry);
+        deadLetters.bindTo(registry, Tags.of("stage", DeadLetters.STAGE, "model_id", visionModelId));
+    }
+
+    /** The dead letters this instance made, by error type. */
+    public DeadLetterCounts deadLetters() {
+        return deadLetters;
     }
 
     public KafkaStreams.State state() {

@@ -26,6 +26,11 @@ public final class StreamsProperties {
     }
 
     /** The {@link RecordFailures} that {@link #of} put in {@code props}. */
+    /** The dead-letter counts {@link #of} put in {@code props}, which the topology and its handler count into. */
+    static DeadLetterCounts deadLetterCounts(Properties props) {
+        return (DeadLetterCounts) props.get(DeadLetterCounts.CONFIG);
+    }
+
     static RecordFailures failures(Properties props) {
         return (RecordFailures) props.get(RecordGuard.FAILURES_CONFIG);
     }
@@ -60,6 +65,7 @@ public final class StreamsProperties {
         p.put(DeadLetterExceptionHandler.REGISTRY_CONFIG, registry);
         p.put(StreamsConfig.PROCESSOR_WRAPPER_CLASS_CONFIG, RecordGuard.class);
         p.put(RecordGuard.FAILURES_CONFIG, new RecordFailures(config.maxRecordAttempts()));
+        p.put(DeadLetterCounts.CONFIG, new DeadLetterCounts());
         return p;
     }
 }

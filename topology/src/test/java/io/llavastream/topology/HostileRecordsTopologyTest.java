@@ -86,6 +86,26 @@ class HostileRecordsTopologyTest {
         assertThat(values(p.visionRequests)).hasSize(1);
     }
 
+    /** The validator's, the handler's and the output check's dead letters are each counted under their reason. */
+    @Test
+    void everyDeadLetterIsCountedUnderItsReasonForTheMetrics() {
+        driver(Map.of()).postBytes.pipeInput("gone", (byte[]) null);
+        List<TaskRef> tasks = twoImageTasks();
+        p.rawInput(Topics.ANSWERS).pipeInput("p9/0", JSON);
+        p.rawInput(Topics.ANSWERS).pipeInput("p9/1", JSON);
+        Post big = post("big-body", null, RED);
+        big.setBody("x".repeat(600_000));
+        p.postBytes.pipeInput("big-body", p.bytes(big));
+        assertThat(values(p.deadLetters).stream().map(DeadLetter::getErrorType).toList())
+                .containsExactly("NULL_VALUE", "NOT_AVRO", "NOT_AVRO", "RECORD_TOO_LARGE");
+        assertThat(p.deadLetterCounts.count("NULL_VALUE")).isEqualTo(1);
+        assertThat(p.deadLetterCounts.count("NOT_AVRO")).isEqualTo(2);
+        assertThat(p.deadLetterCounts.count("RECORD_TOO_LARGE")).isEqualTo(1);
+        assertThat(p.deadLetterCounts.count("TIMEOUT")).isZero();
+        answerBoth(tasks);
+        assertThat(values(p.captioned)).hasSize(1);
+    }
+
     @Test
     void tombstoneOnAnswersIsDeadLetteredAsNullValueAndAssemblyGoesOn() {
         driver(Map.of());

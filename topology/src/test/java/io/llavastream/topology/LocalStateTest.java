@@ -22,7 +22,7 @@ class LocalStateTest {
         InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
         Properties props = StreamsProperties.of(config, "127.0.0.1:1", Map.of(), registry);
         try (KafkaStreams streams = new KafkaStreams(PipelineTopology.build(PipelineTopology.newBuilder(props),
-                config, registry), props)) {
+                config, registry, StreamsProperties.deadLetterCounts(props)), props)) {
             return LocalState.claim(streams, LocalState.appDir(props), clusterId);
         }
     }

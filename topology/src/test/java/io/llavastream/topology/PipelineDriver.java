@@ -45,6 +45,8 @@ final class PipelineDriver implements AutoCloseable {
     final TestOutputTopic<String, Answer> answersOut;
     final TestOutputTopic<String, CaptionedPost> captioned;
     final TestOutputTopic<String, DeadLetter> deadLetters;
+    /** What the topology and its exception handler counted, by error type. */
+    final DeadLetterCounts deadLetterCounts;
 
     PipelineDriver(Path stateDir, Map<String, Object> settings) {
         this(stateDir, settings, null);
@@ -70,8 +72,9 @@ final class PipelineDriver implements AutoCloseable {
         if (guarantee != null) {
             props.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, guarantee);
         }
-        driver = new TopologyTestDriver(PipelineTopology.build(PipelineTopology.newBuilder(props), config, registry),
-                props, START);
+        deadLetterCounts = StreamsProperties.deadLetterCounts(props);
+        driver = new TopologyTestDriver(PipelineTopology.build(PipelineTopology.newBuilder(props), config, registry,
+                deadLetterCounts), props, START);
         postBytes = driver.createInputTopic(Topics.POSTS.name(), Serdes.String().serializer(),
                 Serdes.ByteArray().serializer());
         posts = input(Topics.POSTS);

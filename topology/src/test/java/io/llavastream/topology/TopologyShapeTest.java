@@ -20,7 +20,7 @@ class TopologyShapeTest {
         PipelineConfig config = new PipelineConfig(Map.of(PipelineConfig.VISION_MODEL_ID_CONFIG, "m"));
         InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
         return PipelineTopology.build(PipelineTopology.newBuilder(StreamsProperties.of(config, "unused:9092",
-                Map.of(), registry)), config, registry).describe();
+                Map.of(), registry)), config, registry, new DeadLetterCounts()).describe();
     }
 
     static List<TopologyDescription.Node> nodes() {
