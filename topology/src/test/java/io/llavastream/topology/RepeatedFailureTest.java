@@ -174,6 +174,7 @@ class RepeatedFailureTest {
         assertThat(fault.attempts.get()).as("tried max.record.attempts times, then never again").isEqualTo(3);
         assertThat(app.threadReplacements()).isEqualTo(3);
         assertThat(app.state()).isEqualTo(KafkaStreams.State.RUNNING);
+        assertThat(app.deadLetters().count("REPEATED_FAILURE")).as("the metrics' count").isEqualTo(1);
     }
 
     @Test
@@ -193,5 +194,6 @@ class RepeatedFailureTest {
         assertThat(app.threadReplacements()).isEqualTo(2);
         assertThat(kafka.readUntil(Topics.DEAD_LETTERS, Duration.ofSeconds(3), out -> false))
                 .as("max.record.attempts = 1, yet not dead-lettered: the failure was not the record's").isEmpty();
+        assertThat(app.deadLetters().count("REPEATED_FAILURE")).isZero();
     }
 }
