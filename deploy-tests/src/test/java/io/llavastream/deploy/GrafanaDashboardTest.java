@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The Grafana dashboard the chart ships (helm/llava-stream/dashboards/llava-stream.json): it parses, every panel is
  * well-formed, the issue's panels are there, and every metric name in every PromQL expression is one our processes
- * export. That set is dashboards/metric-names.txt, which cli's MetricsEndpointTest and DemoCommandMetricsTest assert
+ * export. That set is dashboards/metric-names.txt, which cli's MetricsEndpointTest and DemoMetricsTest assert
  * against a real scrape of the running pipeline: renaming a meter fails there, a dashboard name missing from the
  * list fails here, and the list holds exactly the dashboard's names.
  */
