@@ -393,7 +393,7 @@ class StageDriverTest {
             public void revoked(java.util.Collection<TopicPartition> partitions) {
                 hook.add("revoked " + partitions);
             }
-        }, new WorkerConfig(settings), registry, consumer, producer, clock);
+        }, new WorkerConfig(settings), registry, consumer, producer, null, clock);
         driver.start();
         consumer.rebalance(List.of(P0));
         consumer.updateBeginningOffsets(Map.of(P0, 0L));
