@@ -21,7 +21,8 @@ final class TokenFold {
      *
      * @param text      the task's text so far, this delta included
      * @param restarted this delta began a new stream of a task that had one (its earlier text is discarded)
-     * @param gap       deltas before this one are missing (dropped, or the fold started mid-stream)
+     * @param gap       deltas of this stream up to this one are missing (dropped, or the fold started mid-stream):
+     *                  the text has a hole
      * @param ignored   a repeat of a delta already folded: nothing changed
      */
     record Update(AnswerToken token, String text, boolean restarted, boolean gap, boolean ignored) {
@@ -64,8 +65,7 @@ final class TokenFold {
         if (t.getSeq() < task.next) {
             return new Update(t, task.text.toString(), false, task.gap, true);
         }
-        boolean gap = t.getSeq() > task.next;
-        task.gap |= gap;
+        task.gap |= t.getSeq() > task.next;
         task.next = t.getSeq() + 1;
         task.text.append(t.getDelta());
         String text = task.text.toString();
@@ -73,7 +73,7 @@ final class TokenFold {
             tasks.remove(t.getTaskId());
             finished.add(t.getStreamId());
         }
-        return new Update(t, text, restarted, gap, false);
+        return new Update(t, text, restarted, task.gap, false);
     }
 
     /** Tasks with a stream in progress (not yet final). */
