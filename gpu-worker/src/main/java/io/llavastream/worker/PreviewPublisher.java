@@ -48,6 +48,8 @@ final class PreviewPublisher implements AutoCloseable {
     /** Sends not yet waited for by a flush. */
     private final List<Future<RecordMetadata>> unflushed = new ArrayList<>();
     private Producer<byte[], byte[]> producer;
+    /** Told of the producer once it is made (the driver binds its Kafka client meters). */
+    private java.util.function.Consumer<Producer<byte[], byte[]>> onCreate = p -> { };
     private boolean broken;
     private long pausedUntil = Long.MIN_VALUE;
     private long lastLog = Long.MIN_VALUE;
@@ -69,6 +71,14 @@ final class PreviewPublisher implements AutoCloseable {
     /** A publisher that drops whatever it is given, counting nothing (streaming turned off). */
     static PreviewPublisher off(String name, WorkerStats stats) {
         return new PreviewPublisher(name, null, null, stats, Clock.systemUTC(), 0);
+    }
+
+    /** {@code action} is told of the producer when it is made (at once, if it is made already). */
+    synchronized void onCreate(java.util.function.Consumer<Producer<byte[], byte[]>> action) {
+        this.onCreate = action;
+        if (producer != null) {
+            action.accept(producer);
+        }
     }
 
     /** Sends each preview now, in order; one that cannot go is dropped and counted. */
@@ -113,7 +123,10 @@ final class PreviewPublisher implements AutoCloseable {
             return false;
         }
         try {
-            producer = factory.get();
+            synchronized (this) {  // onCreate may be set from the thread that binds the meters
+                producer = factory.get();
+                onCreate.accept(producer);
+            }
             return true;
         } catch (RuntimeException e) {
             broken = true;

@@ -203,6 +203,7 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
     public void bindTo(MeterRegistry registry) {
         new KafkaClientMetrics(consumer).bindTo(registry);
         new KafkaClientMetrics(producer).bindTo(registry);
+        previews.onCreate(p -> new KafkaClientMetrics(p).bindTo(registry));  // the preview producer, once made
     }
 
     @Override
