@@ -118,8 +118,8 @@ class TokenStreamingTest {
         }
         Worker decode = pipeline.workers().get(Workers.STAGES.indexOf("decode"));
         assertThat(decode.stats().previewsDropped()).isZero();
-        assertThat(decode.stats().previewsSent()).as("each preview sent once, all read").isEqualTo(streams.values().stream()
-                .mapToLong(List::size).sum());
+        assertThat(decode.stats().previewsSent()).as("each preview sent once, all read")
+                .isEqualTo(streams.values().stream().mapToLong(List::size).sum());
         System.out.println("token streaming: " + POSTS + " answers, " + streams.values().stream()
                 .mapToLong(List::size).sum() + " deltas in " + streams.size() + " streams; every final delta "
                 + "before its answer; e.g. " + seen.values().iterator().next().getText());
