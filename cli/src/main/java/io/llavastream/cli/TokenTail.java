@@ -1,6 +1,7 @@
 package io.llavastream.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.llavastream.rules.TokenFold;
 import io.llavastream.schemas.AnswerToken;
 import io.llavastream.serde.AvroSerde;
 import io.llavastream.topics.Topics;

@@ -1,13 +1,21 @@
-package io.llavastream.cli;
+package io.llavastream.rules;
 
-import static io.llavastream.cli.TailTokensCommandTest.delta;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.llavastream.schemas.AnswerToken;
+import java.time.Instant;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Folding token deltas into each task's text: in order, restarts, gaps, repeats and late repeats. */
 class TokenFoldTest {
     final TokenFold fold = new TokenFold();
+
+    static AnswerToken delta(String task, String stream, int seq, String text, boolean last) {
+        return AnswerToken.newBuilder().setTaskId(task).setPostId(task.substring(0, task.indexOf('/')))
+                .setImageIndex(0).setStreamId(stream).setSeq(seq).setTokenIds(List.of(5L + seq)).setDelta(text)
+                .setFinal$(last).setModelId("demo").setEmittedAt(Instant.EPOCH).build();
+    }
 
     @Test
     void deltasOfOneStreamConcatenateAndTheFinalOneClosesTheTask() {

@@ -1,4 +1,4 @@
-package io.llavastream.cli;
+package io.llavastream.rules;
 
 import io.llavastream.schemas.AnswerToken;
 import java.util.Collections;
@@ -13,9 +13,10 @@ import java.util.Set;
  * crash or a reset) starts the task's text over; a seq past the next expected one means deltas were dropped (the
  * text has a gap); one at or below it was seen already and is ignored. A final delta completes the task, and a
  * later stream of the same task starts again from nothing, while a late repeat of a finished stream's delta is
- * ignored. Reads and writes no topic. Not thread-safe.
+ * ignored. {@code tail --tokens} and the web console fold the answer-tokens topic with it. Reads and writes no
+ * topic. Not thread-safe.
  */
-final class TokenFold {
+public final class TokenFold {
     /**
      * What one delta did to its task.
      *
@@ -25,7 +26,7 @@ final class TokenFold {
      *                  the text has a hole
      * @param ignored   a repeat of a delta already folded: nothing changed
      */
-    record Update(AnswerToken token, String text, boolean restarted, boolean gap, boolean ignored) {
+    public record Update(AnswerToken token, String text, boolean restarted, boolean gap, boolean ignored) {
     }
 
     private static final class Task {
@@ -51,7 +52,7 @@ final class TokenFold {
     });
 
     /** Folds {@code t} into its task's text. */
-    Update add(AnswerToken t) {
+    public Update add(AnswerToken t) {
         if (finished.contains(t.getStreamId())) {
             return new Update(t, "", false, false, true);
         }
@@ -77,7 +78,7 @@ final class TokenFold {
     }
 
     /** Tasks with a stream in progress (not yet final). */
-    int open() {
+    public int open() {
         return tasks.size();
     }
 }
