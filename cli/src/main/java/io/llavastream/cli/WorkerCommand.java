@@ -149,7 +149,7 @@ final class WorkerCommand implements java.util.concurrent.Callable<Integer> {
                 ConsumedPositions.snapshot());
     }
 
-    private WorkerConfig checkedConfig() throws IOException {
+    WorkerConfig checkedConfig() throws IOException {
         metrics.check();
         if (!Workers.STAGES.contains(stage)) {
             throw new IllegalArgumentException("--stage must be one of " + Workers.STAGES + ", got " + stage);
