@@ -152,16 +152,29 @@ final class PreviewPublisher implements AutoCloseable {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(flushTimeoutMs);
         try {
             for (Future<RecordMetadata> f : unflushed) {
-                f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                if (!await(f, deadline)) {
+                    log("previews not acknowledged within " + flushTimeoutMs + " ms; committing without waiting "
+                            + "longer");
+                    return;
+                }
             }
-        } catch (java.util.concurrent.TimeoutException e) {
-            log("previews not acknowledged within " + flushTimeoutMs + " ms; committing without waiting longer");
-        } catch (ExecutionException e) {
-            // counted by the callback; the ones after it may be delivered: it is best-effort either way
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         } finally {
             unflushed.clear();
+        }
+    }
+
+    /** Waits for {@code f} until {@code deadline}; false when time ran out (or the thread was interrupted). */
+    private static boolean await(Future<RecordMetadata> f, long deadline) {
+        try {
+            f.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            return true;
+        } catch (ExecutionException e) {
+            return true;  // a failed send: counted by its callback; the others may still be delivered
+        } catch (java.util.concurrent.TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
         }
     }
 
