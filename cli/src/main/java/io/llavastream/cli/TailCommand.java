@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import org.apache.avro.specific.SpecificRecord;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -20,11 +21,15 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
- * {@code tail}: follows the captioned posts (read_committed) and prints every image's caption; a record that is not
- * a captioned post is skipped with a line on stderr.
+ * {@code tail}: follows the captioned posts (read_committed) and prints every image's caption; with {@code --tokens},
+ * follows the token previews instead and shows each answer's text growing as it is generated ({@link TokenTail}).
+ * A record that is not what the topic holds is skipped with a line on stderr.
+ *
+ * <p>Reads {@link Topics#CAPTIONED_POSTS}, or {@link Topics#ANSWER_TOKENS} with {@code --tokens}; writes none.
  */
 @Command(name = "tail", mixinStandardHelpOptions = true,
-        description = "Follow captioned posts as they complete (reads the captioned-posts topic, read_committed).")
+        description = "Follow captioned posts as they complete (reads the captioned-posts topic, read_committed); "
+                + "with --tokens, each answer's text as it is generated (the answer-tokens topic).")
 final class TailCommand implements Callable<Integer> {
     @Mixin
     KafkaOptions kafka;
@@ -32,17 +37,23 @@ final class TailCommand implements Callable<Integer> {
     RegistryOptions registry;
     @Option(names = "--from-beginning", description = "Start at the topic's beginning instead of its end.")
     boolean fromBeginning;
-    @Option(names = "--max", defaultValue = "0", description = "Stop after this many posts (0 = follow forever).")
+    @Option(names = "--max", defaultValue = "0", description = "Stop after this many posts, or with --tokens this "
+            + "many final answers (0 = follow forever).")
     int max;
-    @Option(names = "--json", description = "One JSON object per post: post_id, source, answers[...].")
+    @Option(names = "--json", description = "One JSON object per post: post_id, source, answers[...]; with --tokens, "
+            + "one per delta: task_id, stream_id, seq, delta, text (so far), final, restarted, gap, ...")
     boolean json;
+    @Option(names = "--tokens", description = "Follow the token previews (best-effort, seen before the answers "
+            + "commit) and show each answer's text growing; a task whose stream restarts (a retry) starts over.")
+    boolean tokens;
 
     @Override
     public Integer call() {
-        Map<String, Object> props = kafka.load().consumer();
-        props.put(ConsumerConfig.GROUP_ID_CONFIG, "llava-tail-" + UUID.randomUUID());
-        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, fromBeginning ? "earliest" : "latest");
-        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        if (tokens) {
+            return new TokenTail(consumerProperties(), Topics.ANSWER_TOKENS.valueSerde(registry.connect()), max,
+                    json).call();
+        }
+        Map<String, Object> props = consumerProperties();
         AvroSerde<CaptionedPost> serde = Topics.CAPTIONED_POSTS.valueSerde(registry.connect());
         int seen = 0;
         try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(props, new StringDeserializer(),
@@ -50,7 +61,7 @@ final class TailCommand implements Callable<Integer> {
             consumer.subscribe(List.of(Topics.CAPTIONED_POSTS.name()));
             while (max == 0 || seen < max) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    CaptionedPost post = readable(serde, r);
+                    CaptionedPost post = readable(serde, r, "a captioned post");
                     if (post == null) {
                         continue;
                     }
@@ -64,16 +75,25 @@ final class TailCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** A fresh group (nothing committed matters), from the beginning or the end, read_committed. */
+    private Map<String, Object> consumerProperties() {
+        Map<String, Object> props = kafka.load().consumer();
+        props.put(ConsumerConfig.GROUP_ID_CONFIG, "llava-tail-" + UUID.randomUUID());
+        props.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, fromBeginning ? "earliest" : "latest");
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        return props;
+    }
+
     /**
-     * The post in {@code r}, or null (with a line on stderr) for a record that is not one: a tombstone, or bytes
-     * that do not deserialize. An unreachable registry is not the record's fault: it propagates.
+     * The value in {@code r}, or null (with a line on stderr) for a record that is not {@code what}: a tombstone,
+     * or bytes that do not deserialize. An unreachable registry is not the record's fault: it propagates.
      */
-    static CaptionedPost readable(AvroSerde<CaptionedPost> serde, ConsumerRecord<String, byte[]> r) {
+    static <T extends SpecificRecord> T readable(AvroSerde<T> serde, ConsumerRecord<String, byte[]> r, String what) {
         String where = r.topic() + "-" + r.partition() + "@" + r.offset();
         try {
-            CaptionedPost p = serde.deserialize(r.topic(), r.value());
+            T p = serde.deserialize(r.topic(), r.value());
             if (p == null) {
-                System.err.println("skipped " + where + ": a tombstone (no value), not a captioned post");
+                System.err.println("skipped " + where + ": a tombstone (no value), not " + what);
             }
             return p;
         } catch (SerdeException e) {

@@ -54,6 +54,10 @@ final class WorkerCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--instance-id", description = "This process's stable id within the stage (default: random). "
             + "A restarted process given its old id fences the dead one at once.")
     String instanceId;
+    @Option(names = "--stream-tokens", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "decode: publish each answer's tokens as they are generated to the answer-tokens topic, a "
+                    + "best-effort preview (default ${DEFAULT-VALUE}; --no-stream-tokens turns it off).")
+    boolean streamTokens;
     @Option(names = "--progress-seconds", defaultValue = "5", description = "Progress line interval "
             + "(default ${DEFAULT-VALUE}).")
     long progressSeconds;
@@ -145,7 +149,7 @@ final class WorkerCommand implements java.util.concurrent.Callable<Integer> {
                 ConsumedPositions.snapshot());
     }
 
-    private WorkerConfig checkedConfig() throws IOException {
+    WorkerConfig checkedConfig() throws IOException {
         metrics.check();
         if (!Workers.STAGES.contains(stage)) {
             throw new IllegalArgumentException("--stage must be one of " + Workers.STAGES + ", got " + stage);
@@ -159,6 +163,7 @@ final class WorkerCommand implements java.util.concurrent.Callable<Integer> {
         p.put(WorkerConfig.MAX_BATCH_SIZE, maxBatch);
         p.put(WorkerConfig.TENSOR_DTYPE, tensorDtype.dtype().name());
         p.put(WorkerConfig.BATCH_LINGER_MS, lingerMs);
+        p.put(WorkerConfig.DECODE_STREAM_TOKENS, streamTokens);
         p.put(WorkerConfig.ENGINE_THREADS, modelOptions.threads);
         p.put(WorkerConfig.ENGINE, modelOptions.engine);
         p.put(WorkerConfig.ENGINE_DEVICE_ID, modelOptions.device);

@@ -70,4 +70,15 @@ class WorkerCommandTest {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> ModelOptions.engineOptions(0, "rocm", 0, "none"))
                 .hasMessageContaining("unknown engine 'rocm'");
     }
+
+    @Test
+    void decodeStreamsTokensUnlessToldNoStreamTokens() throws Exception {
+        WorkerCommand on = new WorkerCommand();
+        new picocli.CommandLine(on).parseArgs("--stage", "decode", "--bootstrap-servers", "127.0.0.1:1");
+        assertThat(on.checkedConfig().streamTokens()).isTrue();
+        WorkerCommand off = new WorkerCommand();
+        new picocli.CommandLine(off).parseArgs("--stage", "decode", "--bootstrap-servers", "127.0.0.1:1",
+                "--no-stream-tokens");
+        assertThat(off.checkedConfig().streamTokens()).isFalse();
+    }
 }

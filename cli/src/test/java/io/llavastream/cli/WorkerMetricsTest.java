@@ -70,6 +70,14 @@ class WorkerMetricsTest {
             assertThat(MetricsEndpointTest.value(text, "llava_dead_letters_total", "decode", "NOT_AVRO")).isEqualTo(1);
             assertThat(MetricsEndpointTest.value(text, "llava_time_to_first_token_seconds_count", "decode", null))
                     .isEqualTo(POSTS);
+            long tokenRecords = recordsIn(pipeline.bootstrapServers(), Topics.ANSWER_TOKENS.name());
+            assertThat(tokenRecords).as("token deltas, one per decode step of each answer").isGreaterThan(POSTS);
+            assertThat(MetricsEndpointTest.value(text, "llava_token_previews_sent_total", "decode", null))
+                    .isEqualTo(tokenRecords);
+            assertThat(MetricsEndpointTest.value(text, "llava_token_previews_dropped_total", "decode", null))
+                    .isZero();
+            assertThat(text).as("the preview producer's Kafka client meters")
+                    .containsPattern("(?m)^kafka_producer_\\w+\\{[^}]*client_id=\"llava-decode-[^\"]*-tokens\"");
             assertThat(MetricsEndpointTest.sample(text, "kafka_consumer_fetch_manager_records_lag_max",
                     "stage=\"decode\"", "process=\"worker\"", "client_id="))
                     .as("the decode consumer's lag, tagged with the stage").isGreaterThanOrEqualTo(0);
@@ -78,6 +86,21 @@ class WorkerMetricsTest {
         } finally {
             command.stop();
             executor.shutdownNow();
+        }
+    }
+
+    /** Records in {@code topic}: the sum of its partitions' end offsets (a topic no transaction writes). */
+    private static long recordsIn(String bootstrap, String topic) throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of("bootstrap.servers", bootstrap))) {
+            int partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().size();
+            Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest =
+                    new java.util.HashMap<>();
+            for (int p = 0; p < partitions; p++) {
+                latest.put(new org.apache.kafka.common.TopicPartition(topic, p),
+                        org.apache.kafka.clients.admin.OffsetSpec.latest());
+            }
+            return admin.listOffsets(latest).all().get().values().stream().mapToLong(o -> o.offset()).sum();
         }
     }
 

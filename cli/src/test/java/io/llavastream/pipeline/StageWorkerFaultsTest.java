@@ -6,6 +6,7 @@ import io.llavastream.model.EngineOptions;
 import io.llavastream.model.ModelDirectory;
 import io.llavastream.model.LlavaConfig;
 import io.llavastream.schemas.Answer;
+import io.llavastream.schemas.AnswerToken;
 import io.llavastream.schemas.CaptionedPost;
 import io.llavastream.schemas.DecodeRequest;
 import io.llavastream.schemas.FinishReason;
@@ -208,15 +209,38 @@ class StageWorkerFaultsTest {
         Map<String, AtomicInteger> answers = new ConcurrentHashMap<>();
         client.read(Topics.CAPTIONED_POSTS, Duration.ofSeconds(15), r -> count(captioned, r.key(), "rb-"),
                 () -> false);
-        client.read(Topics.ANSWERS, Duration.ofSeconds(15), r -> count(answers, r.key(), "rb-"), () -> false);
+        Map<String, Answer> texts = new ConcurrentHashMap<>();
+        client.read(Topics.ANSWERS, Duration.ofSeconds(15), r -> {
+            count(answers, r.key(), "rb-");
+            if (r.key() != null && r.key().startsWith("rb-")) {
+                texts.put(r.key(), r.value());
+            }
+        }, () -> false);
         assertThat(captioned).hasSize(posts);
         assertThat(captioned.values()).allSatisfy(c -> assertThat(c.get()).isEqualTo(1));
         assertThat(answers).hasSize(posts);
         assertThat(answers.values()).allSatisfy(c -> assertThat(c.get()).isEqualTo(1));
+        Map<String, Map<String, StringBuilder>> streams = new ConcurrentHashMap<>();  // task -> stream -> text
+        Map<String, String> finals = new ConcurrentHashMap<>();
+        client.read(Topics.ANSWER_TOKENS, Duration.ofSeconds(15), r -> {
+            AnswerToken d = r.value();
+            if (d.getTaskId().startsWith("rb-")) {
+                streams.computeIfAbsent(d.getTaskId(), k -> new ConcurrentHashMap<>())
+                        .computeIfAbsent(d.getStreamId(), k -> new StringBuilder()).append(d.getDelta());
+                if (d.getFinal$()) {
+                    finals.put(d.getTaskId(), d.getStreamId());
+                }
+            }
+        }, () -> false);
+        texts.forEach((task, a) -> assertThat(streams.get(task).get(finals.get(task)).toString())
+                .as("the streamed text of %s, whose decode may have started over on another worker", task)
+                .isEqualTo(a.getText()));
+        long restarted = streams.values().stream().filter(m -> m.size() > 1).count();
         WorkerStats.Snapshot s2 = second.stats().snapshot();
         System.out.println("rebalance test: " + posts + " posts; the second decode worker joined with "
                 + inFlightAtJoin + " requests in flight at the first, committed " + s2.records()
-                + " and left with " + inFlightAtLeave + " in flight in both; every post and answer exactly once");
+                + " and left with " + inFlightAtLeave + " in flight in both; every post and answer exactly once; "
+                + restarted + " answers streamed again under a new stream id, each final stream equal to its answer");
     }
 
     private static void count(Map<String, AtomicInteger> m, String key, String prefix) {

@@ -79,6 +79,12 @@ public final class StageMeters implements MeterBinder, StageEvents {
                 WorkerStats.Snapshot::cacheHits);
         counter(registry, "llava.vision.cache.misses", "images looked up in the encoder cache and encoded",
                 WorkerStats.Snapshot::cacheMisses);
+        FunctionCounter.builder("llava.token.previews.sent", stats, WorkerStats::previewsSent).tags(tags)
+                .description("decode: token deltas published to the answer-tokens topic and acknowledged")
+                .register(registry);
+        FunctionCounter.builder("llava.token.previews.dropped", stats, WorkerStats::previewsDropped).tags(tags)
+                .description("decode: token deltas given up (not serializable, refused, failed or timed out)")
+                .register(registry);
         Gauge.builder("llava.requests.running", stats, WorkerStats::running).tags(tags)
                 .description("inputs in the stage machine now").register(registry);
         Gauge.builder("llava.requests.waiting", stats, WorkerStats::waiting).tags(tags)

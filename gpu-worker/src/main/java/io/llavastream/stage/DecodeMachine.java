@@ -7,6 +7,7 @@ import io.llavastream.model.decode.SamplingParams;
 import io.llavastream.rules.DeadLetterReason;
 import io.llavastream.rules.StageName;
 import io.llavastream.schemas.Answer;
+import io.llavastream.schemas.AnswerToken;
 import io.llavastream.schemas.DecodeRequest;
 import io.llavastream.schemas.FinishReason;
 import io.llavastream.schemas.StageTimings;
@@ -14,6 +15,7 @@ import io.llavastream.tensor.TensorCodec;
 import io.llavastream.topics.Topic;
 import io.llavastream.topics.Topics;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
@@ -31,7 +33,13 @@ import java.util.Map;
  * bytes or dtype are bad, or a prompt that leaves no room in the context, fails at {@link #submit} with an ERROR
  * answer (BAD_DECODE_REQUEST, or BAD_TENSOR for the bytes); it comes back from the next step.
  *
- * <p>Reads {@link Topics#DECODE_REQUESTS}; writes {@link Topics#ANSWERS}.
+ * <p>Built to stream tokens, it also makes a preview after every step: one {@link AnswerToken} per running request
+ * with the text that step added ({@link TokenStream}), drained with {@link #drainPreviews}. The final delta reuses
+ * the answer's one decode of its ids; a step costs one more decode of each running request's ids so far and no
+ * ONNX work. A request refused at submit has no stream.
+ *
+ * <p>Reads {@link Topics#DECODE_REQUESTS}; writes {@link Topics#ANSWERS} (and, streaming,
+ * {@link Topics#ANSWER_TOKENS} as previews).
  */
 public final class DecodeMachine implements StageMachine<DecodeRequest> {
     private final DecodeParts parts;
@@ -46,6 +54,13 @@ public final class DecodeMachine implements StageMachine<DecodeRequest> {
     private final Map<Object, DecodeRequest> running = new HashMap<>();
     /** Requests refused at submit, returned by the next step. */
     private final List<Finished> refused = new ArrayList<>();
+    private final boolean streamTokens;
+    /** Streaming: each running request's token stream, by tag. */
+    private final Map<Object, TokenStream> streams = new HashMap<>();
+    /** Streaming: the streams that got a token in the current step (a finished one has nothing pending after). */
+    private final List<TokenStream> touched = new ArrayList<>();
+    /** Streaming: deltas made and not yet drained. */
+    private List<Output<?>> previews = new ArrayList<>();
     private ContinuousBatcher batcher;
 
     /**
@@ -58,7 +73,16 @@ public final class DecodeMachine implements StageMachine<DecodeRequest> {
 
     /** Like the greedy machine, with other sampling (the {@code caption} command's temperature, top-p and seed). */
     public DecodeMachine(DecodeParts parts, int maxBatch, SamplingParams params, Clock clock) {
+        this(parts, maxBatch, params, false, clock);
+    }
+
+    /**
+     * A machine that, when {@code streamTokens}, makes a token delta for every running request after every step
+     * ({@link #drainPreviews}); the Kafka worker publishes them, nobody else asks for them.
+     */
+    public DecodeMachine(DecodeParts parts, int maxBatch, SamplingParams params, boolean streamTokens, Clock clock) {
         this.parts = parts;
+        this.streamTokens = streamTokens;
         this.maxBatch = maxBatch;
         this.params = params;
         this.clock = clock;
@@ -66,7 +90,30 @@ public final class DecodeMachine implements StageMachine<DecodeRequest> {
         this.hiddenSize = parts.decoder().config().hiddenSize();
         this.context = parts.decoder().config().maxPositionEmbeddings();
         this.vocab = parts.decoder().config().vocabSize();
-        this.batcher = parts.batcher(maxBatch);
+        this.batcher = newBatcher();
+    }
+
+    /** A batcher over the parts; when streaming, it tells this machine's streams each token. */
+    private ContinuousBatcher newBatcher() {
+        ContinuousBatcher b = parts.batcher(maxBatch);
+        if (streamTokens) {
+            b.listener(this::token);
+        }
+        return b;
+    }
+
+    /**
+     * The batcher sampled {@code id} for {@code tag}: its stream takes it. A joining request gets two ids in its first
+     * step (the prefill's and the step's), which make one delta; the last id goes out with the answer.
+     */
+    private void token(Object tag, long id, boolean last) {
+        TokenStream s = streams.get(tag);
+        if (s != null) {
+            if (!s.hasPending()) {
+                touched.add(s);
+            }
+            s.add(id);
+        }
     }
 
     @Override
@@ -105,6 +152,9 @@ public final class DecodeMachine implements StageMachine<DecodeRequest> {
             return;
         }
         running.put(tag, r);
+        if (streamTokens) {
+            streams.put(tag, new TokenStream(r.getTask(), parts.modelId(), parts.tokenizer(), params.maxNewTokens()));
+        }
         batcher.submit(new ContinuousBatcher.Request(tag, embeds, r.getInputIds().size(), params));
     }
 
@@ -113,11 +163,35 @@ public final class DecodeMachine implements StageMachine<DecodeRequest> {
         List<Finished> out = new ArrayList<>(refused);
         refused.clear();
         if (!running.isEmpty()) {
-            for (ContinuousBatcher.Finished f : batcher.step()) {
+            List<ContinuousBatcher.Finished> done = batcher.step();
+            Instant now = streamTokens ? clock.instant() : null;
+            for (ContinuousBatcher.Finished f : done) {
                 DecodeRequest r = running.remove(f.tag());
-                out.add(new Finished(f.tag(), StageResult.ok(List.of(answer(r, f.generation())))));
+                Output<Answer> a = answer(r, f.generation());
+                TokenStream s = streams.remove(f.tag());
+                if (s != null) {
+                    previews.add(s.last(a.value().getText(), now));  // this step's ids too: nothing is pending now
+                }
+                out.add(new Finished(f.tag(), StageResult.ok(List.of(a))));
             }
+            for (TokenStream s : touched) {
+                if (s.hasPending()) {
+                    previews.add(s.delta(now));
+                }
+            }
+            touched.clear();
         }
+        return out;
+    }
+
+    /** The token deltas made since the last call: empty unless built to stream tokens. */
+    @Override
+    public List<Output<?>> drainPreviews() {
+        if (previews.isEmpty()) {
+            return List.of();
+        }
+        List<Output<?>> out = previews;
+        previews = new ArrayList<>();
         return out;
     }
 
@@ -132,6 +206,7 @@ public final class DecodeMachine implements StageMachine<DecodeRequest> {
         for (Object tag : tags) {
             if (running.remove(tag) != null) {
                 batcher.cancel(tag);
+                streams.remove(tag);
             }
         }
         refused.removeIf(f -> tags.contains(f.tag()));
@@ -140,17 +215,24 @@ public final class DecodeMachine implements StageMachine<DecodeRequest> {
     /** Drops every request and the batcher with its KV cache: a step that threw may have left it half-updated. */
     @Override
     public void reset() {
-        running.clear();
-        refused.clear();
+        clear();
         batcher.close();
-        batcher = parts.batcher(maxBatch);
+        batcher = newBatcher();
     }
 
     @Override
     public void close() {
+        clear();
+        batcher.close();
+    }
+
+    /** Forgets every request and its stream; a request submitted again starts a new stream. */
+    private void clear() {
         running.clear();
         refused.clear();
-        batcher.close();
+        streams.clear();
+        touched.clear();
+        previews.clear();
     }
 
     /**

@@ -76,6 +76,12 @@ public final class IsolatingMachine<I extends SpecificRecord> implements StageMa
         }
     }
 
+    /** The inner machine's previews: those of inputs re-run alone come from their new, separate runs. */
+    @Override
+    public List<Output<?>> drainPreviews() {
+        return inner.drainPreviews();
+    }
+
     @Override
     public List<Finished> step() {
         List<Finished> done = new ArrayList<>(refused);

@@ -62,6 +62,16 @@ public interface StageMachine<I extends SpecificRecord> extends AutoCloseable {
     default void committed(Collection<?> tags) {
     }
 
+    /**
+     * Best-effort previews made since the last call, in the order they were made: records the driver may publish at
+     * once, outside the transaction that carries the outputs, so they can be seen before the outputs commit (the
+     * decode stage's token deltas on {@link io.llavastream.topics.Topics#ANSWER_TOKENS}). A driver that publishes
+     * none never calls this, and a machine makes previews only when it was built to; the default has none.
+     */
+    default List<Output<?>> drainPreviews() {
+        return List.of();
+    }
+
     /** Drops these in-flight inputs: they will not come back from a step. Unknown tags are ignored. */
     void cancel(Collection<?> tags);
 

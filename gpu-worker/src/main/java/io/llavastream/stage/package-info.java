@@ -14,7 +14,10 @@
  *   <li>{@link io.llavastream.stage.MergeMachine}: projector + tokenizer + token embedder + token merge
  *       ({@link io.llavastream.model.MergeParts}), a synchronous batch.</li>
  *   <li>{@link io.llavastream.stage.DecodeMachine}: continuous batching over the decoder
- *       ({@link io.llavastream.model.DecodeParts}); requests join and leave the running batch step by step.</li>
+ *       ({@link io.llavastream.model.DecodeParts}); requests join and leave the running batch step by step.
+ *       Built to stream tokens, it also makes one token delta per running request per step (a
+ *       {@code TokenStream} per decode attempt), drained as previews ({@link
+ *       io.llavastream.stage.StageMachine#drainPreviews}).</li>
  * </ul>
  *
  * {@link io.llavastream.stage.IsolatingMachine} wraps any of them so that a step that throws fails only the input

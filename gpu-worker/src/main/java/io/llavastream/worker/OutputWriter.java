@@ -67,7 +67,8 @@ final class OutputWriter {
         }
     }
 
-    private <V extends SpecificRecord> ProducerRecord<byte[], byte[]> serialize(Output<V> o) {
+    /** The record of one output; see {@link #serialize(List)}. */
+    <V extends SpecificRecord> ProducerRecord<byte[], byte[]> serialize(Output<V> o) {
         String topic = o.topic().name();
         byte[] value = checked(topic, value(o.topic(), o.value()));
         byte[] key = o.key() == null ? null : o.topic().keySerde().serializer().serialize(topic, o.key());

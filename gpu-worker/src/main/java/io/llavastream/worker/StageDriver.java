@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import org.apache.avro.specific.SpecificRecord;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
@@ -61,8 +62,14 @@ import org.slf4j.LoggerFactory;
  *       dropped (its new owner reads it again from the committed offset).</li>
  * </ul>
  *
+ * <p>The machine's previews ({@link StageMachine#drainPreviews}: the decode stage's token deltas) are published after
+ * every step by a {@link PreviewPublisher}, on a producer outside the transaction, best-effort; before each
+ * transaction commits, the previews sent so far are awaited (at most {@code decode.stream.tokens.flush.timeout.ms}),
+ * so an answer's final delta is in the log before the answer is visible. A preview never fails the stage.
+ *
  * <p>Reads the machine's input topic (and whatever its {@link PartitionHook} reads: the vision worker's cache
- * restorer reads {@link Topics#VISION_FEATURES}); writes the machine's output topics and {@link Topics#DEAD_LETTERS}.
+ * restorer reads {@link Topics#VISION_FEATURES}); writes the machine's output topics, {@link Topics#DEAD_LETTERS}
+ * and the previews' topic ({@link Topics#ANSWER_TOKENS}).
  * After each commit the machine is told which inputs' outputs are committed ({@link StageMachine#committed}).
  * {@link #run} blocks until {@link #stop} (from any thread, e.g. a shutdown hook), then closes both clients, the
  * machine and the model parts it was given.
@@ -76,6 +83,7 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
     private final Producer<byte[], byte[]> producer;
     private final RecordReader<I> reader;
     private final OutputWriter writer;
+    private final PreviewPublisher previews;
     private final Clock clock;
     private final long pollTimeoutMs;
     private final long lingerMs;
@@ -104,17 +112,19 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
      */
     StageDriver(StageMachine<I> machine, AutoCloseable parts, WorkerConfig config, SchemaRegistry registry,
                 Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer, Clock clock) {
-        this(machine, parts, PartitionHook.NONE, config, registry, consumer, producer, clock);
+        this(machine, parts, PartitionHook.NONE, config, registry, consumer, producer, null, clock);
     }
 
     /**
      * @param parts closed after the machine when {@link #run} ends: the model parts the machine was built from
-     * @param hook  told when input partitions come and go (before the first records of an assigned one are
-     *              polled); closed with the driver
+     * @param hook            told when input partitions come and go (before the first records of an assigned one are
+     *                        polled); closed with the driver
+     * @param previewProducer makes the previews' producer when the first preview comes (not transactional);
+     *                        null = previews are dropped uncounted
      */
     StageDriver(StageMachine<I> machine, AutoCloseable parts, PartitionHook hook, WorkerConfig config,
                 SchemaRegistry registry, Consumer<byte[], byte[]> consumer, Producer<byte[], byte[]> producer,
-                Clock clock) {
+                Supplier<Producer<byte[], byte[]>> previewProducer, Clock clock) {
         this.hook = hook;
         this.machine = new IsolatingMachine<>(machine);
         this.name = machine.stage().id();
@@ -123,6 +133,9 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
         this.producer = producer;
         this.reader = new RecordReader<>(machine.input(), registry);
         this.writer = new OutputWriter(registry, new DeadLetters(name, clock));
+        this.previews = previewProducer == null ? PreviewPublisher.off(name, stats)
+                : new PreviewPublisher(name, previewProducer, new OutputWriter(registry, new DeadLetters(name, clock)),
+                        stats, clock, config.streamTokensFlushTimeoutMs());
         this.clock = clock;
         this.pollTimeoutMs = config.pollTimeoutMs();
         this.lingerMs = config.lingerMs();
@@ -144,9 +157,11 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
         LOG.info("{}: consuming {} as group {}, transactional.id {}{}", machine.stage().id(),
                 machine.input().name(), config.groupId(), config.transactionalId(),
                 config.groupInstanceId().map(id -> ", group.instance.id " + id).orElse(""));
+        Supplier<Producer<byte[], byte[]>> previews = config.streamTokens()
+                ? () -> new KafkaProducer<>(config.previewProducerProperties()) : null;
         return new StageDriver<>(machine, parts, hook, config, registry,
                 new KafkaConsumer<>(config.consumerProperties()),
-                new KafkaProducer<>(config.producerProperties()), Clock.systemUTC());
+                new KafkaProducer<>(config.producerProperties()), previews, Clock.systemUTC());
     }
 
     /**
@@ -188,6 +203,7 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
     public void bindTo(MeterRegistry registry) {
         new KafkaClientMetrics(consumer).bindTo(registry);
         new KafkaClientMetrics(producer).bindTo(registry);
+        previews.onCreate(p -> new KafkaClientMetrics(p).bindTo(registry));  // the preview producer, once made
     }
 
     @Override
@@ -324,6 +340,7 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
             long t0 = System.nanoTime();
             List<Finished> finished = machine.step();
             stats.events().stepped(n, System.nanoTime() - t0);
+            previews.send(machine.drainPreviews());
             for (Finished f : finished) {
                 RecordId id = (RecordId) f.tag();
                 Ledger.Slot slot = ledger.slot(id);
@@ -403,6 +420,7 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
             producer.send(r);  // failures surface in commitTransaction
         }
         producer.sendOffsetsToTransaction(release.offsets(), consumer.groupMetadata());
+        previews.flush();  // the final deltas of this release's answers go into the log before the answers commit
         commit();
         inTransaction = false;
     }
@@ -536,6 +554,7 @@ public final class StageDriver<I extends SpecificRecord> implements Worker {
         }
         closeQuietly(consumer::close, "consumer");
         closeQuietly(() -> producer.close(Duration.ofSeconds(5)), "producer");
+        closeQuietly(previews, "preview producer");
         closeQuietly(hook, "partition hook");
         closeQuietly(machine::close, "machine");
         closeQuietly(parts, "model parts");

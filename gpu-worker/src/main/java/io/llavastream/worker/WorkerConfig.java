@@ -48,6 +48,8 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String MAX_RECORD_ATTEMPTS = "max.record.attempts";
     public static final String VISION_CACHE_MAX_BYTES = "vision.cache.max.bytes";
     public static final String VISION_CACHE_RESTORE_TIMEOUT_MS = "vision.cache.restore.timeout.ms";
+    public static final String DECODE_STREAM_TOKENS = "decode.stream.tokens";
+    public static final String DECODE_STREAM_TOKENS_FLUSH_TIMEOUT_MS = "decode.stream.tokens.flush.timeout.ms";
     public static final String MODEL_DIR = "model.dir";
     public static final String ENGINE_THREADS = "engine.threads";
     public static final String SCHEMA_REGISTRY_URL = "schema.registry.url";
@@ -108,6 +110,17 @@ public final class WorkerConfig extends AbstractConfig {
             .define(VISION_CACHE_RESTORE_TIMEOUT_MS, Type.LONG, 60_000L, Range.atLeast(1), Importance.LOW,
                     "vision: longest a restore of the encoder cache from vision-features may take when partitions "
                     + "are assigned, ms; the polling thread waits for it. Entries not read by then are misses.")
+            .define(DECODE_STREAM_TOKENS, Type.BOOLEAN, true, Importance.MEDIUM, "decode: publish every running "
+                    + "answer's new text after each decode step to " + Topics.ANSWER_TOKENS.name() + " (AnswerToken, "
+                    + "keyed by task id), a best-effort preview sent at once on a producer outside the transaction, "
+                    + "so it is seen before the answer commits; the answer on " + Topics.ANSWERS.name() + " stays "
+                    + "the exactly-once truth. A preview that cannot be sent is dropped and counted "
+                    + "(llava_token_previews_dropped_total), never failing the stage. Costs one detokenization of "
+                    + "each running answer per step, no model work. false = no previews and no preview producer.")
+            .define(DECODE_STREAM_TOKENS_FLUSH_TIMEOUT_MS, Type.LONG, 1_000L, Range.atLeast(0), Importance.LOW,
+                    "decode: longest wait, before each transaction commits, for the previews sent so far to be "
+                    + "acknowledged, ms; it keeps an answer's final delta ahead of the answer for read_committed "
+                    + "readers. When the broker is slower than this, the answer commits anyway.")
             .define(MODEL_DIR, Type.STRING, null, Importance.HIGH,
                     "Model directory; default the bundled demo model.")
             .define(ENGINE_THREADS, Type.INT, 0, Range.atLeast(0), Importance.LOW,
@@ -131,6 +144,9 @@ public final class WorkerConfig extends AbstractConfig {
                     + "with shapes like 1x1x128, e.g. inputs_embeds:1x1x128,8x1x128,32x256x128. Empty = none.")
             .define(SCHEMA_REGISTRY_URL, Type.STRING, null, Importance.HIGH,
                     "Confluent-compatible schema registry, http(s)://host:port.");
+
+    /** How long a token preview's send may block (metadata, buffer) before it is dropped, ms. */
+    static final long PREVIEW_MAX_BLOCK_MS = 100;
 
     private final String instanceId;
 
@@ -212,6 +228,32 @@ public final class WorkerConfig extends AbstractConfig {
         p.put(ConsumerConfig.CLIENT_ID_CONFIG, "llava-" + stage() + "-" + instanceId + "-cache-restore");
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
+        return p;
+    }
+
+    public boolean streamTokens() {
+        return getBoolean(DECODE_STREAM_TOKENS);
+    }
+
+    public long streamTokensFlushTimeoutMs() {
+        return getLong(DECODE_STREAM_TOKENS_FLUSH_TIMEOUT_MS);
+    }
+
+    /**
+     * The token preview producer's properties: not transactional (previews must be visible before the commit),
+     * idempotent, sending at once (linger.ms 0), and blocking a send at most {@value #PREVIEW_MAX_BLOCK_MS} ms when
+     * the broker is in trouble; byte[] keys and values.
+     */
+    public Map<String, Object> previewProducerProperties() {
+        Map<String, Object> p = clientProperties();
+        p.remove(ProducerConfig.TRANSACTIONAL_ID_CONFIG);
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, transactionalId() + "-tokens");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, PREVIEW_MAX_BLOCK_MS);
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class);
         return p;
     }
 

@@ -18,6 +18,8 @@ public final class WorkerStats {
     private final Map<DeadLetterReason, AtomicLong> byReason = new EnumMap<>(DeadLetterReason.class);
     private final AtomicLong running = new AtomicLong();
     private final AtomicLong waiting = new AtomicLong();
+    private final AtomicLong previewsSent = new AtomicLong();
+    private final AtomicLong previewsDropped = new AtomicLong();
     private volatile StageEvents events = StageEvents.NONE;
     private volatile LongSupplier cacheHits = () -> 0;
     private volatile LongSupplier cacheMisses = () -> 0;
@@ -96,6 +98,24 @@ public final class WorkerStats {
     void cacheCounts(LongSupplier hits, LongSupplier misses) {
         this.cacheHits = hits;
         this.cacheMisses = misses;
+    }
+
+    void previewSent() {
+        previewsSent.incrementAndGet();
+    }
+
+    void previewsDropped(long n) {
+        previewsDropped.addAndGet(n);
+    }
+
+    /** Previews (the decode stage's token deltas) the broker acknowledged; counted from the producer's thread. */
+    public long previewsSent() {
+        return previewsSent.get();
+    }
+
+    /** Previews given up: not serializable, refused by the producer, or failed or timed out on their way. */
+    public long previewsDropped() {
+        return previewsDropped.get();
     }
 
     public Snapshot snapshot() {

@@ -4,6 +4,7 @@ import io.llavastream.model.DecodeParts;
 import io.llavastream.model.EngineOptions;
 import io.llavastream.model.MergeParts;
 import io.llavastream.model.VisionParts;
+import io.llavastream.model.decode.SamplingParams;
 import io.llavastream.rules.StageName;
 import io.llavastream.serde.SchemaRegistry;
 import io.llavastream.schemas.ImageTask;
@@ -53,7 +54,8 @@ public final class Workers {
             }
             case DECODE -> {
                 DecodeParts p = DecodeParts.load(modelDir, options);
-                yield driver(new DecodeMachine(p, batch, MAX_NEW_TOKENS, clock), p, config, registry);
+                yield driver(new DecodeMachine(p, batch, SamplingParams.greedy(MAX_NEW_TOKENS), config.streamTokens(),
+                        clock), p, config, registry);
             }
             default -> throw new IllegalArgumentException("no worker for stage " + config.stage());
         };

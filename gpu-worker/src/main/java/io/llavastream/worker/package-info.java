@@ -8,7 +8,9 @@
  * decode on every loop) → serialize and size-check the outputs ({@code OutputWriter}) → one transaction with the
  * contiguous finished prefix of each partition, its dead letters and the offsets after it ({@code Ledger}).
  * A failed transaction is aborted and the partitions rewound to their committed offsets; a record that keeps
- * failing is dead-lettered as REPEATED_FAILURE ({@code Attempts}), never retried forever. The vision worker's
+ * failing is dead-lettered as REPEATED_FAILURE ({@code Attempts}), never retried forever. A machine's previews
+ * (the decode stage's token deltas) go out after each step on a producer outside the transaction, best-effort
+ * ({@code PreviewPublisher}), acknowledged before the next commit. The vision worker's
  * {@code VisionCacheRestorer} fills its encoder cache from the vision-features partitions it owns.
  */
 package io.llavastream.worker;

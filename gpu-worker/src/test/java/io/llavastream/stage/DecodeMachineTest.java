@@ -10,6 +10,7 @@ import io.llavastream.model.decode.Generation;
 import io.llavastream.model.decode.SamplingParams;
 import io.llavastream.rules.DeadLetterReason;
 import io.llavastream.schemas.Answer;
+import io.llavastream.schemas.AnswerToken;
 import io.llavastream.schemas.DType;
 import io.llavastream.schemas.DecodeRequest;
 import io.llavastream.schemas.FinishReason;
@@ -299,6 +300,103 @@ class DecodeMachineTest {
                 done.addAll(m.step());
             }
             assertThat(done).extracting(Finished::tag).containsExactly("c");
+        }
+    }
+
+    private static DecodeMachine streaming(int maxBatch) {
+        return new DecodeMachine(parts, maxBatch, SamplingParams.greedy(NEW_TOKENS), true, MergeMachineTest.CLOCK);
+    }
+
+    /** Steps until nothing is in flight, collecting the answers by tag and every preview in order. */
+    private static void drain(DecodeMachine m, Map<Object, Answer> answers, List<AnswerToken> previews) {
+        while (m.inFlight() > 0) {
+            for (Finished f : m.step()) {
+                answers.put(f.tag(), (Answer) f.result().outputs().get(0).value());
+            }
+            for (Output<?> o : m.drainPreviews()) {
+                assertThat(o.topic()).isEqualTo(Topics.ANSWER_TOKENS);
+                assertThat(o.key()).isEqualTo(((AnswerToken) o.value()).getTaskId());
+                previews.add((AnswerToken) o.value());
+            }
+        }
+    }
+
+    @Test
+    void streamingMakesOneDeltaPerStepWhoseTextsConcatenateToTheAnswerAndOnlyTheLastIsFinal() {
+        Map<Object, Answer> answers = new HashMap<>();
+        List<AnswerToken> previews = new ArrayList<>();
+        try (DecodeMachine m = streaming(2)) {
+            m.submit(0, requests.get(0));
+            m.step();
+            for (Output<?> o : m.drainPreviews()) {  // the first token, from the prefill, before any other joins
+                previews.add((AnswerToken) o.value());
+            }
+            assertThat(previews).as("one delta per step: the prefill's token and the step's")
+                    .singleElement().satisfies(t -> {
+                        assertThat(t.getSeq()).isZero();
+                        assertThat(t.getTokenIds()).hasSize(2);
+                    });
+            for (int i = 1; i < 4; i++) {
+                m.submit(i, requests.get(i));
+            }
+            drain(m, answers, previews);
+            assertThat(m.drainPreviews()).isEmpty();
+        }
+        assertThat(answers).hasSize(4);
+        Map<String, List<AnswerToken>> byStream = new java.util.LinkedHashMap<>();
+        previews.forEach(t -> byStream.computeIfAbsent(t.getStreamId(), k -> new ArrayList<>()).add(t));
+        assertThat(byStream).hasSize(4);
+        for (int i = 0; i < 4; i++) {
+            Answer a = answers.get(i);
+            List<AnswerToken> stream = byStream.values().stream()
+                    .filter(s -> s.get(0).getTaskId().equals(a.getTask().getTaskId()) && s.get(0).getSeq() == 0)
+                    .filter(s -> s.stream().flatMap(t -> t.getTokenIds().stream()).toList().equals(a.getTokenIds()))
+                    .findFirst().orElseThrow(() -> new AssertionError("no stream for answer " + a.getTokenIds()));
+            assertThat(stream).extracting(AnswerToken::getSeq)
+                    .containsExactlyElementsOf(java.util.stream.IntStream.range(0, stream.size()).boxed().toList());
+            assertThat(stream).hasSize(Math.max(1, a.getTokenIds().size() - 1));  // the first step brings two ids
+            assertThat(stream).extracting(AnswerToken::getFinal$).containsOnlyOnce(true).last().isEqualTo(true);
+            assertThat(String.join("", stream.stream().map(AnswerToken::getDelta).toList())).isEqualTo(a.getText());
+            assertThat(stream).allSatisfy(t -> {
+                assertThat(t.getPostId()).isEqualTo(a.getTask().getPostId());
+                assertThat(t.getModelId()).isEqualTo(a.getModelId());
+                assertThat(t.getEmittedAt()).isEqualTo(MergeMachineTest.CLOCK.instant());
+            });
+        }
+    }
+
+    @Test
+    void aRequestSubmittedAgainAfterAResetStreamsUnderANewStreamIdFromSeqZero() {
+        List<AnswerToken> first = new ArrayList<>();
+        Map<Object, Answer> answers = new HashMap<>();
+        List<AnswerToken> again = new ArrayList<>();
+        try (DecodeMachine m = streaming(2)) {
+            m.submit("a", requests.get(0));
+            m.step();
+            m.step();
+            m.drainPreviews().forEach(o -> first.add((AnswerToken) o.value()));  // two steps, two deltas
+            assertThat(first).extracting(AnswerToken::getSeq).containsExactly(0, 1);
+            m.step();
+            m.reset();
+            assertThat(m.drainPreviews()).as("the reset run's undrained deltas are dropped").isEmpty();
+            m.submit("a", requests.get(0));
+            drain(m, answers, again);
+        }
+        assertThat(again.get(0).getSeq()).isZero();
+        assertThat(again).extracting(AnswerToken::getStreamId).containsOnly(again.get(0).getStreamId())
+                .doesNotContain(first.get(0).getStreamId());
+        assertThat(String.join("", again.stream().map(AnswerToken::getDelta).toList()))
+                .isEqualTo(answers.get("a").getText());
+    }
+
+    @Test
+    void aMachineNotBuiltToStreamMakesNoPreviews() {
+        try (DecodeMachine m = machine(2)) {
+            m.submit("a", requests.get(0));
+            while (m.inFlight() > 0) {
+                m.step();
+                assertThat(m.drainPreviews()).isEmpty();
+            }
         }
     }
 }

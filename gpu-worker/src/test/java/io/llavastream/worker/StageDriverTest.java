@@ -393,7 +393,7 @@ class StageDriverTest {
             public void revoked(java.util.Collection<TopicPartition> partitions) {
                 hook.add("revoked " + partitions);
             }
-        }, new WorkerConfig(settings), registry, consumer, producer, clock);
+        }, new WorkerConfig(settings), registry, consumer, producer, null, clock);
         driver.start();
         consumer.rebalance(List.of(P0));
         consumer.updateBeginningOffsets(Map.of(P0, 0L));
@@ -416,6 +416,51 @@ class StageDriverTest {
         assertThat(machine.committed).hasSize(3);
         consumer.rebalance(List.of(P1));
         assertThat(hook).containsExactly("assigned [" + P0 + "]", "revoked [" + P0 + "]", "assigned [" + P1 + "]");
+    }
+
+    @Test
+    void previewsGoOutOnTheirOwnProducerOutsideTheTransactionAndAreAcknowledgedBeforeItCommits() {
+        MockProducer<byte[], byte[]> previews = new MockProducer<>(true, null, new ByteArraySerializer(),
+                new ByteArraySerializer());
+        List<Integer> previewsAtCommit = new ArrayList<>();
+        MockProducer<byte[], byte[]> transactional = new MockProducer<>(true, null, new ByteArraySerializer(),
+                new ByteArraySerializer()) {
+            @Override
+            public synchronized void commitTransaction() {
+                previewsAtCommit.add(previews.history().size());
+                super.commitTransaction();
+            }
+        };
+        TestRecords.EchoMachine machine = new TestRecords.EchoMachine(4) {
+            final List<io.llavastream.stage.Output<?>> made = new ArrayList<>();
+
+            @Override
+            public List<io.llavastream.stage.StageResult> process(List<ImageTask> batch) {
+                batch.forEach(t -> made.add(PreviewPublisherTest.delta(t.getTask().getTaskId(), 0, "x")));
+                return super.process(batch);
+            }
+
+            @Override
+            public List<io.llavastream.stage.Output<?>> drainPreviews() {
+                List<io.llavastream.stage.Output<?>> out = new ArrayList<>(made);
+                made.clear();
+                return out;
+            }
+        };
+        driver = new StageDriver<>(machine, null, PartitionHook.NONE, config(4), registry, consumer, transactional,
+                () -> previews, CLOCK);
+        driver.start();
+        consumer.rebalance(List.of(P0));
+        consumer.updateBeginningOffsets(Map.of(P0, 0L));
+        add(P0, 0, "a");
+        add(P0, 1, "b");
+        loops(3);
+        assertThat(previews.history()).extracting(ProducerRecord::topic).containsExactly(
+                Topics.ANSWER_TOKENS.name(), Topics.ANSWER_TOKENS.name());
+        assertThat(previews.transactionInitialized()).as("the preview producer is not transactional").isFalse();
+        assertThat(transactional.history()).extracting(ProducerRecord::topic).containsOnly(Topics.ANSWERS.name());
+        assertThat(previewsAtCommit).as("previews sent before the answers' transaction commits").containsExactly(2);
+        assertThat(driver.stats().previewsSent()).isEqualTo(2);
     }
 
     private void add(TopicPartition tp, long offset, String contentType) {

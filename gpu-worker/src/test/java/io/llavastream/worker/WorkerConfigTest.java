@@ -47,6 +47,22 @@ class WorkerConfigTest {
     }
 
     @Test
+    void tokensStreamByDefaultOnAProducerThatIsNotTransactionalSendsAtOnceAndBlocksBriefly() {
+        WorkerConfig c = new WorkerConfig(Map.of("stage", "decode", "bootstrap.servers", "h:1", "instance.id", "d0",
+                "security.protocol", "SASL_SSL", "transactional.id", "mine", "linger.ms", "50"));
+        assertThat(c.streamTokens()).isTrue();
+        assertThat(c.streamTokensFlushTimeoutMs()).isEqualTo(1_000);
+        Map<String, Object> p = c.previewProducerProperties();
+        assertThat(p).doesNotContainKey("transactional.id").containsEntry("client.id", "llava-decode-d0-tokens")
+                .containsEntry("linger.ms", 0).containsEntry("max.block.ms", WorkerConfig.PREVIEW_MAX_BLOCK_MS)
+                .containsEntry("enable.idempotence", true).containsEntry("security.protocol", "SASL_SSL")
+                .doesNotContainKey(WorkerConfig.DECODE_STREAM_TOKENS);
+        assertThat(c.producerProperties()).containsEntry("transactional.id", "llava-decode-d0");
+        assertThat(new WorkerConfig(Map.of("stage", "decode", "bootstrap.servers", "h:1",
+                WorkerConfig.DECODE_STREAM_TOKENS, "false")).streamTokens()).isFalse();
+    }
+
+    @Test
     void withoutAnInstanceIdThereIsNoStaticMembership() {
         WorkerConfig c = new WorkerConfig(Map.of("stage", "decode", "bootstrap.servers", "h:1"));
         assertThat(c.groupInstanceId()).isEmpty();

@@ -9,7 +9,8 @@
  *   <li>{@link io.llavastream.rules.CacheKey}: the vision cache's key;</li>
  *   <li>{@link io.llavastream.rules.DeadLetterReason}: every reason a record is dead-lettered;</li>
  *   <li>{@link io.llavastream.rules.DeadLetterRecords}: the one builder of dead letters, which caps their size;</li>
- *   <li>{@link io.llavastream.rules.StageName}: the stages, naming consumer groups and dead letters.</li>
+ *   <li>{@link io.llavastream.rules.StageName}: the stages, naming consumer groups and dead letters;</li>
+ *   <li>{@link io.llavastream.rules.TokenFold}: token deltas folded into each answer's text as it grows.</li>
  * </ul>
  */
 package io.llavastream.rules;

@@ -30,6 +30,22 @@ public final class ContinuousBatcher implements AutoCloseable {
     }
 
     /**
+     * Told every token as it is sampled, on the thread that calls {@link #step()}, before that step returns: the
+     * decode stage's live token preview. It must be cheap and must not call back into the batcher.
+     */
+    public interface TokenListener {
+        /** Listens to nothing. */
+        TokenListener NONE = (tag, tokenId, last) -> {
+        };
+
+        /**
+         * Request {@code tag} generated {@code tokenId}; {@code last} when it finishes the request (which then
+         * comes back from this step, its generation ending with this token).
+         */
+        void token(Object tag, long tokenId, boolean last);
+    }
+
+    /**
      * Where the batcher's time went, in nanoseconds, and how full its steps were.
      *
      * @param prefillNanos   batched prefill runs
@@ -60,6 +76,7 @@ public final class ContinuousBatcher implements AutoCloseable {
     private final KvSlots cache;
     private final SlotStep stepper;
     private final PrefillBuffers prefillOut;
+    private TokenListener listener = TokenListener.NONE;
     private long prefillNanos;
     private long copyNanos;
     private long stepNanos;
@@ -82,6 +99,11 @@ public final class ContinuousBatcher implements AutoCloseable {
                 decoder.config().headDim(), context);
         this.stepper = new SlotStep(decoder, maxBatch);
         this.prefillOut = new PrefillBuffers(decoder);
+    }
+
+    /** Who is told each token as it is sampled; {@link TokenListener#NONE} by default. */
+    public void listener(TokenListener l) {
+        this.listener = l == null ? TokenListener.NONE : l;
     }
 
     public Stats stats() {
@@ -191,7 +213,9 @@ public final class ContinuousBatcher implements AutoCloseable {
                 row.cacheLength = r.promptTokens();
                 float[] last = new float[vocab];
                 logits.get((i * t + r.promptTokens() - 1) * vocab, last);
-                if (row.accept(last, eos, context)) {
+                boolean done = row.accept(last, eos, context);
+                listener.token(row.tag, row.lastToken(), done);
+                if (done) {
                     finished.add(row.finish());
                 } else {
                     join(row, i, t);
@@ -246,7 +270,9 @@ public final class ContinuousBatcher implements AutoCloseable {
         for (int i = 0; i < b; i++) {
             BatchRow r = rows.get(i);
             r.cacheLength++;
-            if (r.accept(Arrays.copyOfRange(logits, i * vocab, (i + 1) * vocab), eos, context)) {
+            boolean done = r.accept(Arrays.copyOfRange(logits, i * vocab, (i + 1) * vocab), eos, context);
+            listener.token(r.tag, r.lastToken(), done);
+            if (done) {
                 finished.add(r.finish());
                 anyDone = true;
             }

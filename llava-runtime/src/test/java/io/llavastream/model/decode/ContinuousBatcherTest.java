@@ -119,4 +119,35 @@ class ContinuousBatcherTest {
             }
         }
     }
+
+    @Test
+    void theListenerHearsEveryTokenOfEveryRequestAsItIsSampledAndTheLastOneAsLast() {
+        Map<Object, List<Long>> heard = new HashMap<>();
+        Map<Object, Integer> lastAt = new HashMap<>();
+        Map<Object, Generation> done = new HashMap<>();
+        try (ContinuousBatcher batcher = new ContinuousBatcher(model.decoder(), model.embedder(), 2)) {
+            batcher.listener((tag, id, last) -> {
+                assertThat(done).as("told before its step returns").doesNotContainKey(tag);
+                heard.computeIfAbsent(tag, k -> new ArrayList<>()).add(id);
+                if (last) {
+                    assertThat(lastAt.put(tag, heard.get(tag).size())).as("one last token").isNull();
+                }
+            });
+            for (int i = 0; i < 3; i++) {  // three requests, two rows: the third joins as one leaves
+                batcher.submit(new ContinuousBatcher.Request(i, prompts.get(i), lengths.get(i),
+                        SamplingParams.greedy(12)));
+            }
+            while (batcher.inFlight() > 0) {
+                for (ContinuousBatcher.Finished f : batcher.step()) {
+                    done.put(f.tag(), f.generation());
+                }
+            }
+        }
+        assertThat(done).hasSize(3);
+        done.forEach((tag, g) -> {
+            assertThat(heard.get(tag)).containsExactlyElementsOf(java.util.Arrays.stream(g.tokenIds()).boxed()
+                    .toList());
+            assertThat(lastAt.get(tag)).isEqualTo(g.tokenIds().length);
+        });
+    }
 }
