@@ -146,23 +146,25 @@ final class WorkerCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     private WorkerConfig checkedConfig() throws IOException {
+        return checkedConfig(System.getenv());
+    }
+
+    /** The worker's settings from its flags, its config file and {@code env} (LLAVA_ENGINE); bad values throw. */
+    WorkerConfig checkedConfig(Map<String, String> env) throws IOException {
         metrics.check();
         if (!Workers.STAGES.contains(stage)) {
             throw new IllegalArgumentException("--stage must be one of " + Workers.STAGES + ", got " + stage);
         }
-        return new WorkerConfig(settings());
+        return new WorkerConfig(settings(env));
     }
 
-    private Map<String, Object> settings() throws IOException {
+    private Map<String, Object> settings(Map<String, String> env) throws IOException {
         Map<String, Object> p = new HashMap<>(kafka.load().common());
         p.put(WorkerConfig.STAGE, stage);
         p.put(WorkerConfig.MAX_BATCH_SIZE, maxBatch);
         p.put(WorkerConfig.TENSOR_DTYPE, tensorDtype.dtype().name());
         p.put(WorkerConfig.BATCH_LINGER_MS, lingerMs);
-        p.put(WorkerConfig.ENGINE_THREADS, modelOptions.threads);
-        p.put(WorkerConfig.ENGINE, modelOptions.engine);
-        p.put(WorkerConfig.ENGINE_DEVICE_ID, modelOptions.device);
-        p.put(WorkerConfig.ENGINE_FALLBACK, modelOptions.engineFallback);
+        p.putAll(modelOptions.explicitEngineSettings(env));  // only given flags: the file's stay
         putIfSet(p, WorkerConfig.GROUP_ID, groupId);
         putIfSet(p, WorkerConfig.INSTANCE_ID, instanceId);
         putIfSet(p, WorkerConfig.SCHEMA_REGISTRY_URL, registryOptions.url);
