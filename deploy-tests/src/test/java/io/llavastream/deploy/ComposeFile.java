@@ -4,7 +4,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 
@@ -18,6 +19,9 @@ final class ComposeFile {
     /** The service that creates the topics: a bash script of {@code create NAME PARTITIONS [--config k=v ...]} lines. */
     static final String TOPICS_SERVICE = "topics";
 
+    /** A script variable: NAME="VALUE". */
+    private static final Pattern ASSIGNMENT = Pattern.compile("^([A-Z_]+)=\"([^\"]*)\"$");
+
     private final Map<String, Map<String, Object>> services;
 
     private ComposeFile(Map<String, Map<String, Object>> services) {
@@ -30,10 +34,6 @@ final class ComposeFile {
         options.setMaxAliasesForCollections(200);
         Map<String, Object> root = new Yaml(options).load(yaml);
         return new ComposeFile((Map<String, Map<String, Object>>) root.get("services"));
-    }
-
-    Set<String> services() {
-        return services.keySet();
     }
 
     /** Services that reserve a GPU: a device reservation with the gpu capability or the nvidia driver, or gpus:. */
@@ -72,7 +72,7 @@ final class ComposeFile {
         List<DeployedTopic> out = new ArrayList<>();
         for (String raw : script.split("\n")) {
             String line = raw.strip();
-            var assignment = java.util.regex.Pattern.compile("^([A-Z_]+)=\"([^\"]*)\"$").matcher(line);
+            Matcher assignment = ASSIGNMENT.matcher(line);
             if (assignment.matches()) {
                 vars.put(assignment.group(1), assignment.group(2));
             } else if (line.startsWith("create ")) {
