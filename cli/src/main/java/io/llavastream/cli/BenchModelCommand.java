@@ -28,8 +28,7 @@ final class BenchModelCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         byte[] png = SceneRenderer.png(new SceneGenerator(1).scene(0));
-        int threads = modelOptions.threads > 0 ? modelOptions.threads
-                : Math.min(4, Runtime.getRuntime().availableProcessors());
+        int threads = modelOptions.engineOptions().intraOpThreads();
         ModelBenchmark.Report r;
         try (LlavaModel model = modelOptions.load()) {
             System.err.println("benchmarking " + model.modelId() + " (" + warmup + " warm-up + " + iterations

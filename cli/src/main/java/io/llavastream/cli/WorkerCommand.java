@@ -54,10 +54,10 @@ final class WorkerCommand implements java.util.concurrent.Callable<Integer> {
     @Option(names = "--instance-id", description = "This process's stable id within the stage (default: random). "
             + "A restarted process given its old id fences the dead one at once.")
     String instanceId;
-    @Option(names = "--stream-tokens", negatable = true, defaultValue = "true", fallbackValue = "true",
+    @Option(names = "--stream-tokens", negatable = true,
             description = "decode: publish each answer's tokens as they are generated to the answer-tokens topic, a "
-                    + "best-effort preview (default ${DEFAULT-VALUE}; --no-stream-tokens turns it off).")
-    boolean streamTokens;
+                    + "best-effort preview (default: decode.stream.tokens, true; --no-stream-tokens turns it off).")
+    Boolean streamTokens;
     @Option(names = "--progress-seconds", defaultValue = "5", description = "Progress line interval "
             + "(default ${DEFAULT-VALUE}).")
     long progressSeconds;
@@ -150,24 +150,26 @@ final class WorkerCommand implements java.util.concurrent.Callable<Integer> {
     }
 
     WorkerConfig checkedConfig() throws IOException {
+        return checkedConfig(System.getenv());
+    }
+
+    /** The worker's settings from its flags, its config file and {@code env} (LLAVA_ENGINE); bad values throw. */
+    WorkerConfig checkedConfig(Map<String, String> env) throws IOException {
         metrics.check();
         if (!Workers.STAGES.contains(stage)) {
             throw new IllegalArgumentException("--stage must be one of " + Workers.STAGES + ", got " + stage);
         }
-        return new WorkerConfig(settings());
+        return new WorkerConfig(settings(env));
     }
 
-    private Map<String, Object> settings() throws IOException {
+    private Map<String, Object> settings(Map<String, String> env) throws IOException {
         Map<String, Object> p = new HashMap<>(kafka.load().common());
         p.put(WorkerConfig.STAGE, stage);
         p.put(WorkerConfig.MAX_BATCH_SIZE, maxBatch);
         p.put(WorkerConfig.TENSOR_DTYPE, tensorDtype.dtype().name());
         p.put(WorkerConfig.BATCH_LINGER_MS, lingerMs);
-        p.put(WorkerConfig.DECODE_STREAM_TOKENS, streamTokens);
-        p.put(WorkerConfig.ENGINE_THREADS, modelOptions.threads);
-        p.put(WorkerConfig.ENGINE, modelOptions.engine);
-        p.put(WorkerConfig.ENGINE_DEVICE_ID, modelOptions.device);
-        p.put(WorkerConfig.ENGINE_FALLBACK, modelOptions.engineFallback);
+        putIfSet(p, WorkerConfig.DECODE_STREAM_TOKENS, streamTokens);  // unset: the file's or the default
+        p.putAll(modelOptions.explicitEngineSettings(env));  // only given flags: the file's stay
         putIfSet(p, WorkerConfig.GROUP_ID, groupId);
         putIfSet(p, WorkerConfig.INSTANCE_ID, instanceId);
         putIfSet(p, WorkerConfig.SCHEMA_REGISTRY_URL, registryOptions.url);
@@ -179,7 +181,7 @@ final class WorkerCommand implements java.util.concurrent.Callable<Integer> {
         return groupId != null ? groupId : "llava-" + stage;
     }
 
-    private static void putIfSet(Map<String, Object> p, String key, String value) {
+    private static void putIfSet(Map<String, Object> p, String key, Object value) {
         if (value != null) {
             p.put(key, value);
         }

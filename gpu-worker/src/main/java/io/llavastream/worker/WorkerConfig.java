@@ -13,6 +13,7 @@ import io.llavastream.topics.Topics;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
@@ -148,6 +149,18 @@ public final class WorkerConfig extends AbstractConfig {
     /** How long a token preview's send may block (metadata, buffer) before it is dropped, ms. */
     static final long PREVIEW_MAX_BLOCK_MS = 100;
 
+    /**
+     * The engine settings: what {@link #engineOptions()} reads. A command that loads a model sets them from its own
+     * flags only where a flag was given, so that a config file's values are not overwritten by flag defaults.
+     */
+    public static final List<String> ENGINE_KEYS = List.of(ENGINE, ENGINE_DEVICE_ID, ENGINE_FALLBACK, ENGINE_THREADS,
+            ENGINE_TENSORRT_FP16, ENGINE_TENSORRT_CACHE_DIR, ENGINE_TENSORRT_PROFILES);
+    /** The engine settings without a flag of their own: the CLI's repeatable {@code --engine-option KEY=VALUE}. */
+    public static final List<String> ENGINE_TENSORRT_KEYS = List.of(ENGINE_TENSORRT_FP16, ENGINE_TENSORRT_CACHE_DIR,
+            ENGINE_TENSORRT_PROFILES);
+    /** {@link #DEFINITION}'s engine settings alone, for commands that load a model but run no worker. */
+    public static final ConfigDef ENGINE_DEFINITION = engineDefinition();
+
     private final String instanceId;
 
     public WorkerConfig(Map<?, ?> props) {
@@ -271,13 +284,50 @@ public final class WorkerConfig extends AbstractConfig {
 
     /** The engine settings: engine.*, engine.threads, and the default image pixel limit. */
     public EngineOptions engineOptions() {
-        EngineOptions base = engineThreads() > 0 ? EngineOptions.threads(engineThreads()) : EngineOptions.cpu();
-        String cache = getString(ENGINE_TENSORRT_CACHE_DIR);
-        TensorRtOptions trt = TensorRtOptions.defaults().withFp16(getBoolean(ENGINE_TENSORRT_FP16))
+        return engineOptions(this);
+    }
+
+    /**
+     * Engine options from engine settings alone ({@link #ENGINE_KEYS}; any other key is refused), with the declared
+     * defaults for the ones not given; a bad value throws a ConfigException naming the key and the value.
+     */
+    public static EngineOptions engineOptions(Map<String, ?> engineSettings) {
+        Map<String, Object> unknown = new HashMap<>(engineSettings);
+        unknown.keySet().removeAll(ENGINE_KEYS);
+        if (!unknown.isEmpty()) {
+            throw new ConfigException("not engine settings: " + unknown.keySet() + "; expected some of " + ENGINE_KEYS);
+        }
+        return engineOptions(new AbstractConfig(ENGINE_DEFINITION, engineSettings, false));
+    }
+
+    /**
+     * Checks one {@code --engine-option KEY=VALUE}: KEY must be one of {@link #ENGINE_TENSORRT_KEYS} and VALUE valid
+     * for it; the errors name both and what was expected.
+     */
+    public static void checkEngineOption(String key, String value) {
+        if (!ENGINE_TENSORRT_KEYS.contains(key)) {
+            throw new ConfigException("--engine-option " + key + "=" + value + ": unknown key " + key
+                    + "; expected one of " + ENGINE_TENSORRT_KEYS + " (engine, engine.device.id, engine.fallback and "
+                    + "engine.threads have their own flags: --engine, --device, --engine-fallback, --threads)");
+        }
+        engineOptions(Map.of(key, value));
+    }
+
+    private static EngineOptions engineOptions(AbstractConfig c) {
+        int threads = c.getInt(ENGINE_THREADS);
+        EngineOptions base = threads > 0 ? EngineOptions.threads(threads) : EngineOptions.cpu();
+        String cache = c.getString(ENGINE_TENSORRT_CACHE_DIR);
+        TensorRtOptions trt = TensorRtOptions.defaults().withFp16(c.getBoolean(ENGINE_TENSORRT_FP16))
                 .withEngineCacheDir(cache == null || cache.isBlank() ? null : Path.of(cache))
-                .withProfiles(getString(ENGINE_TENSORRT_PROFILES));
-        return base.withEngine(engine()).withDeviceId(getInt(ENGINE_DEVICE_ID))
-                .withFallbackToCpu("cpu".equalsIgnoreCase(getString(ENGINE_FALLBACK))).withTensorRt(trt);
+                .withProfiles(c.getString(ENGINE_TENSORRT_PROFILES));
+        return base.withEngine(Engine.parse(c.getString(ENGINE))).withDeviceId(c.getInt(ENGINE_DEVICE_ID))
+                .withFallbackToCpu("cpu".equalsIgnoreCase(c.getString(ENGINE_FALLBACK))).withTensorRt(trt);
+    }
+
+    private static ConfigDef engineDefinition() {
+        ConfigDef d = new ConfigDef();
+        ENGINE_KEYS.forEach(k -> d.define(DEFINITION.configKeys().get(k)));
+        return d;
     }
 
     /** The dtype of the tensors this worker writes (vision: Zv; merge: Hv): {@value #TENSOR_DTYPE}. */

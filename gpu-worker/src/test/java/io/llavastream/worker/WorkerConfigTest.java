@@ -161,4 +161,32 @@ class WorkerConfigTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("engine.tensorrt.profiles")
                 .hasMessageContaining("'Q'");
     }
+
+    @Test
+    void engineSettingsAloneGiveEngineOptionsWithTheDeclaredDefaultsAndRefuseOtherKeys() {
+        io.llavastream.model.EngineOptions defaults = WorkerConfig.engineOptions(Map.of());
+        assertThat(defaults.engine()).isEqualTo(io.llavastream.model.Engine.CPU);
+        assertThat(defaults.fallbackToCpu()).isFalse();
+        io.llavastream.model.EngineOptions cuda = WorkerConfig.engineOptions(Map.of("engine", "cuda",
+                "engine.device.id", 2, "engine.threads", "3"));
+        assertThat(cuda.engine()).isEqualTo(io.llavastream.model.Engine.CUDA);
+        assertThat(cuda.deviceId()).isEqualTo(2);
+        assertThat(cuda.intraOpThreads()).isEqualTo(3);
+        assertThatThrownBy(() -> WorkerConfig.engineOptions(Map.of("engine", "cuda", "stage", "decode")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("[stage]")
+                .hasMessageContaining("engine.tensorrt.profiles");
+        assertThatThrownBy(() -> WorkerConfig.engineOptions(Map.of("engine.device.id", "-1")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("engine.device.id").hasMessageContaining("-1");
+    }
+
+    @Test
+    void anEngineOptionMustBeATensorRtKeyWithAValidValue() {
+        WorkerConfig.checkEngineOption("engine.tensorrt.fp16", "true");
+        assertThatThrownBy(() -> WorkerConfig.checkEngineOption("engine.device.id", "1"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("unknown key engine.device.id")
+                .hasMessageContaining("--device");
+        assertThatThrownBy(() -> WorkerConfig.checkEngineOption("engine.tensorrt.fp16", "maybe"))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("engine.tensorrt.fp16")
+                .hasMessageContaining("maybe");
+    }
 }
