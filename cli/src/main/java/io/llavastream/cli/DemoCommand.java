@@ -48,6 +48,16 @@ final class DemoCommand implements Callable<Integer> {
     boolean json;
     @Mixin
     MetricsOptions metrics;
+    @Option(names = "--console-port", paramLabel = "PORT", description = "Port of the web console on 127.0.0.1 "
+            + "(default 8070, or a free port when 8070 is taken; 0 takes a free port). Its URL is printed.")
+    Integer consolePort;
+    @Option(names = "--no-console", description = "No web console.")
+    boolean noConsole;
+    @Option(names = {"--serve", "--keep-running"}, description = "After the summary keep the pipeline and the "
+            + "console running (upload images, search) until Ctrl-C.")
+    boolean serve;
+    /** Counted down once the pipeline and the console are closed, so that a Ctrl-C of --serve waits for it. */
+    private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
 
     @Override
     public Integer call() throws Exception {
@@ -63,6 +73,10 @@ final class DemoCommand implements Callable<Integer> {
         for (Path photo : photos()) {
             posts.add(Posts.ofImages("photo-" + photo.getFileName(), "demo", List.of(photo), null));
         }
+        if (consolePort != null && (consolePort < 0 || consolePort > 65535)) {
+            System.err.println("demo: --console-port must be 0..65535 (0 takes a free port), got " + consolePort);
+            return 2;
+        }
         long[] latencies = new long[posts.size()];
         int[] correct = {0};
         long t0;
@@ -70,6 +84,7 @@ final class DemoCommand implements Callable<Integer> {
         try (EmbeddedPipeline pipeline = new EmbeddedPipeline(dir, Workers.STAGES, maxBatch, System.err::println);
              PipelineClient client = pipeline.client();
              AutoCloseable endpoint = serveMetrics(pipeline, dir);
+             AutoCloseable console = serveConsole(pipeline, dir);
              Progress progress = new Progress("captioned posts", posts.size())) {
             t0 = System.nanoTime();
             posts.forEach(client::send);
@@ -81,10 +96,44 @@ final class DemoCommand implements Callable<Integer> {
                 correct[0] += show(p, expected.get(p.getPostId())) ? 1 : 0;
                 progress.step();
             });
+            progress.close();
+            summary(done.size(), posts.size(), correct[0], latencies, (System.nanoTime() - t0) / 1e9);
+            if (serve) {
+                awaitCtrlC();
+            }
+        } finally {
+            closed.countDown();
         }
-        double secs = (System.nanoTime() - t0) / 1e9;
-        summary(done.size(), posts.size(), correct[0], latencies, secs);
         return done.size() == posts.size() ? 0 : 1;
+    }
+
+    /** The web console on loopback (docs/console.md), or a no-op with --no-console. */
+    private AutoCloseable serveConsole(EmbeddedPipeline pipeline, Path dir) throws java.io.IOException {
+        if (noConsole) {
+            return () -> { };
+        }
+        ConsoleOptions options = new ConsoleOptions();
+        options.host = io.llavastream.console.ConsoleConfig.LOOPBACK;
+        options.port = consolePort;
+        ConsoleLauncher launcher = ConsoleLauncher.start(options.settings(true), Map.of("bootstrap.servers",
+                pipeline.bootstrapServers()), pipeline.registry(), dir, io.llavastream.model.EngineOptions.threads(1));
+        options.announce("demo", launcher.console());
+        return launcher;
+    }
+
+    /** Blocks until Ctrl-C; the shutdown hook then waits (up to 30 s) for {@link #closed}. */
+    private void awaitCtrlC() throws InterruptedException {
+        System.err.println("demo: the pipeline and the console keep running (--serve); Ctrl-C stops");
+        java.util.concurrent.CountDownLatch stop = new java.util.concurrent.CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stop.countDown();
+            try {
+                closed.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "demo-shutdown"));
+        stop.await();
     }
 
     /** The --metrics-port endpoint with every stage's meters and the topology's, or a no-op. */

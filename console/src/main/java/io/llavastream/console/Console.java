@@ -61,6 +61,7 @@ public final class Console implements AutoCloseable, ConsoleServer.Backend {
     private final SearchService search;
     private final Thread indexThread;
     private volatile boolean stopping;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile ObjectNode lastStats = F.objectNode().putNull("stages");
     private ConsoleServer server;
 
@@ -253,8 +254,12 @@ public final class Console implements AutoCloseable, ConsoleServer.Backend {
         return config.uploadMaxBytes();
     }
 
+    /** Stops everything; a second call does nothing. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         stopping = true;
         hub.close();
         if (server != null) {
