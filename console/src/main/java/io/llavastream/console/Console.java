@@ -50,6 +50,7 @@ public final class Console implements AutoCloseable, ConsoleServer.Backend {
     private final Latencies latencies = new Latencies();
     private final ConsoleFeed feed;
     private final Admin admin;
+    private final MarkerProbe probe;
     private final StageStats stats;
     private final KafkaProducer<String, byte[]> producer;
     private final AvroSerde<Post> postSerde;
@@ -75,7 +76,8 @@ public final class Console implements AutoCloseable, ConsoleServer.Backend {
         this.feed = new ConsoleFeed(kafka, registry, config.recentRecords(), images, new TokenPreviews(1000),
                 latencies, backlog, hub);
         this.admin = Admin.create(kafka);
-        this.stats = new StageStats(admin, stages, latencies);
+        this.probe = new MarkerProbe(kafka);
+        this.stats = new StageStats(admin, probe, stages, latencies);
         Map<String, Object> p = new HashMap<>(kafka);
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Topics.MAX_RECORD_BYTES);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -266,6 +268,12 @@ public final class Console implements AutoCloseable, ConsoleServer.Backend {
             server.close();
         }
         scheduler.shutdownNow();
+        try {
+            scheduler.awaitTermination(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        probe.close();
         feed.close();
         if (feedThread.getState() == Thread.State.NEW) {
             feed.run();  // stop is set: closes its consumer at once

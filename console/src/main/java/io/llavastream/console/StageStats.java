@@ -26,7 +26,8 @@ import org.apache.kafka.common.TopicPartition;
  * Reads each stage's numbers from Kafka through an admin client (no consumer group joined, nothing written):
  * <ul>
  *   <li>lag: the sum over the input topic's partitions of the last stable offset minus the stage group's committed
- *   offset (null until the group has committed on that topic);</li>
+ *   offset (null until the group has committed on that topic), less the ranges that hold only transaction markers
+ *   ({@link MarkerProbe}), so that an idle stage reads 0;</li>
  *   <li>throughput: how fast the output topic's end offsets grow between two snapshots, in offsets per second.
  *   Under exactly-once every transaction adds a commit marker per partition it wrote, so this counts records plus
  *   markers: an upper bound on records per second;</li>
@@ -42,8 +43,11 @@ final class StageStats {
     private Map<String, Long> lastEnds = Map.of();
     private long lastNanos;
 
-    StageStats(Admin admin, List<StageView> stages, Latencies latencies) {
+    private final MarkerProbe probe;
+
+    StageStats(Admin admin, MarkerProbe probe, List<StageView> stages, Latencies latencies) {
         this.admin = admin;
+        this.probe = probe;
         this.stages = stages;
         this.latencies = latencies;
     }
@@ -92,13 +96,21 @@ final class StageStats {
                 .partitionsToOffsetAndMetadata().get(TIMEOUT_S, TimeUnit.SECONDS);
         long lag = 0;
         boolean any = false;
+        Map<TopicPartition, long[]> probed = new HashMap<>();
         for (TopicPartition tp : partitions.getOrDefault(s.input().name(), List.of())) {
             OffsetAndMetadata c = committed.get(tp);
             Long end = ends.get(tp);
             if (c != null && end != null) {
-                lag += Math.max(0, end - c.offset());
+                long gap = Math.max(0, end - c.offset());
+                lag += gap;
                 any = true;
+                if (gap > 0 && gap <= MarkerProbe.MAX_PROBED) {
+                    probed.put(tp, new long[] {c.offset(), end});
+                }
             }
+        }
+        for (TopicPartition tp : probe.onlyMarkers(probed)) {
+            lag -= probed.get(tp)[1] - probed.get(tp)[0];
         }
         return any ? lag : null;
     }

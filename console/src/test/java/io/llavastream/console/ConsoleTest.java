@@ -299,7 +299,7 @@ class ConsoleTest {
                     && stage(n, "decode").path("latency_ms").asDouble() == 100.0, WAIT).data();
             assertThat(stage(stats, "merge").get("group").asText()).isEqualTo("llava-merge");
             assertThat(stage(stats, "merge").get("latency_ms").asDouble()).isEqualTo(12.5);
-            assertThat(stage(stats, "vision").get("lag").isNull()).as("no vision group has committed").isTrue();
+            assertThat(stage(stats, "topology").get("lag").isNull()).as("no topology group has committed").isTrue();
 
             // throughput: the merge stage's output topic grows between two snapshots
             for (int i = 0; i < 20; i++) {
@@ -307,6 +307,44 @@ class ConsoleTest {
             }
             producer.flush();
             events.await("stats", n -> stage(n, "merge").path("offsets_per_second").asDouble() > 0, WAIT);
+        }
+    }
+
+    @Test
+    void anIdleStageReadsZeroLagThoughACommitMarkerFollowsItsLastRecordAndOneRecordBehindReadsOne()
+            throws Exception {
+        TopicPartition marked = new TopicPartition(Topics.VISION_REQUESTS.name(), 1);
+        TopicPartition behind = new TopicPartition(Topics.VISION_REQUESTS.name(), 2);
+        long start = endOffset(marked);
+        try (KafkaProducer<String, byte[]> tx = new KafkaProducer<>(Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "test-" + UUID.randomUUID()), new StringSerializer(),
+                new ByteArraySerializer())) {
+            tx.initTransactions();
+            tx.beginTransaction();
+            tx.send(new ProducerRecord<>(marked.topic(), marked.partition(), "k", new byte[] {1}));
+            tx.commitTransaction();
+        }
+        long afterRecord = start + 1;
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (endOffset(marked) < start + 2 && System.nanoTime() < deadline) {
+            Thread.sleep(50);  // the broker writes the commit marker after the commit returns
+        }
+        assertThat(endOffset(marked)).as("record and commit marker").isEqualTo(start + 2);
+        long before = endOffset(behind);
+        producer.send(new ProducerRecord<>(behind.topic(), behind.partition(), "k", new byte[] {1})).get();
+        try (KafkaConsumer<String, byte[]> group = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "llava-vision"), new StringDeserializer(),
+                new ByteArrayDeserializer())) {
+            group.commitSync(Map.of(marked, new OffsetAndMetadata(afterRecord),
+                    behind, new OffsetAndMetadata(before)));
+        }
+        try (Console c = console(Map.of());
+             EventStream events = new EventStream(base(c) + "/events")) {
+            JsonNode stats = events.await("stats", n -> !stage(n, "vision").path("lag").isMissingNode()
+                    && !stage(n, "vision").path("lag").isNull(), WAIT).data();
+            assertThat(stage(stats, "vision").get("lag").asLong()).isEqualTo(1);
         }
     }
 

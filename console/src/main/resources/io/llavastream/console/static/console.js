@@ -21,8 +21,8 @@
   function makeChart(target, field) {
     const node = $(target);
     const opts = {
-      width: Math.max(200, node.clientWidth || 300), height: 130,
-      legend: { live: false },
+      width: Math.max(200, node.clientWidth || 300), height: 140,
+      legend: { show: false },
       scales: { x: { time: true } },
       axes: [
         { stroke: "#8a99a8", grid: { stroke: "#26313d" }, ticks: { stroke: "#26313d" } },
@@ -37,7 +37,7 @@
   try {
     charts = [makeChart("chart-rate", "rate"), makeChart("chart-lag", "lag"), makeChart("chart-latency", "latency")];
     window.addEventListener("resize", () => charts.forEach((c) =>
-      c.chart.setSize({ width: Math.max(200, c.node.clientWidth), height: 130 })));
+      c.chart.setSize({ width: Math.max(200, c.node.clientWidth), height: 140 })));
   } catch (e) {
     console.warn("charts unavailable", e);
   }
@@ -53,6 +53,9 @@
       tr.dataset.stage = r.stage;
       [r.stage, r.group, fmt(r.lag, 0), fmt(r.offsets_per_second, 1), fmt(r.latency_ms, 0)]
         .forEach((v) => tr.appendChild(el("td", null, v)));
+      const swatch = el("span", "swatch");
+      swatch.style.background = COLORS[r.stage] || "#888";
+      tr.firstChild.prepend(swatch);
       tbody.appendChild(tr);
     });
     if (rows.length) {
