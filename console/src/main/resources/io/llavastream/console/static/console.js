@@ -26,7 +26,7 @@
       scales: { x: { time: true } },
       axes: [
         { stroke: "#8a99a8", grid: { stroke: "#26313d" }, ticks: { stroke: "#26313d" } },
-        { stroke: "#8a99a8", grid: { stroke: "#26313d" }, ticks: { stroke: "#26313d" }, size: 44 },
+        { stroke: "#8a99a8", grid: { stroke: "#26313d" }, ticks: { stroke: "#26313d" }, size: 56 },
       ],
       series: [{}].concat(STAGES.map((s) => ({ label: s, stroke: COLORS[s], width: 1.5, spanGaps: false }))),
     };
