@@ -20,6 +20,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 final class MarkerProbe implements AutoCloseable {
     /** Ranges up to this many offsets long are probed; longer ones are real lag whatever markers they hold. */
     static final long MAX_PROBED = 2;
+    /** Longest a probe reads; a range still undecided then counts as lag. */
+    static final Duration TIMEOUT = Duration.ofSeconds(3);
     private final KafkaConsumer<byte[], byte[]> consumer;
 
     MarkerProbe(Map<String, Object> kafka) {
@@ -29,11 +31,13 @@ final class MarkerProbe implements AutoCloseable {
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         c.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
         c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 1024);
+        c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 50);
         this.consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
     }
 
     /**
-     * The partitions of {@code ranges} (partition to {from, end}) whose range holds only markers.
+     * The partitions of {@code ranges} (partition to {from, end}) whose range holds only markers, as far as
+     * {@link #TIMEOUT} allows.
      */
     Set<TopicPartition> onlyMarkers(Map<TopicPartition, long[]> ranges) {
         Set<TopicPartition> out = new HashSet<>();
@@ -43,7 +47,8 @@ final class MarkerProbe implements AutoCloseable {
         consumer.assign(ranges.keySet());
         ranges.forEach((tp, r) -> consumer.seek(tp, r[0]));
         Set<TopicPartition> open = new HashSet<>(ranges.keySet());
-        for (int i = 0; i < 5 && !open.isEmpty(); i++) {
+        long deadline = System.nanoTime() + TIMEOUT.toNanos();
+        while (!open.isEmpty() && System.nanoTime() < deadline) {
             for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
                 TopicPartition tp = new TopicPartition(r.topic(), r.partition());
                 if (r.offset() < ranges.get(tp)[1]) {
