@@ -33,8 +33,8 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The console in a real browser: Debian's headless Chromium, driven through chromedriver by Selenium, against the
- * embedded pipeline (real broker, real model) and the console as {@code demo} serves it. Loads the page, uploads an
- * image through the page's file input, waits for its caption to appear on the page, searches for it through the
+ * embedded pipeline (real broker, real model) and the console as {@code demo} serves it. Loads the page, watches scene posts arrive
+ * and get captioned, uploads an image through the page's file input, waits for its caption to appear on the page, searches for it through the
  * search box and finds it among the results, and saves a screenshot to target/console.png. Skips when Chromium or
  * chromedriver is missing, unless LLAVA_REQUIRE_CHROMIUM=1 (CI sets it once it has installed them).
  */
@@ -44,6 +44,7 @@ class ConsoleBrowserTest {
             "/usr/bin/chromedriver"));
     static final Duration WAIT = Duration.ofSeconds(240);
     static final long SEED = 4242;
+    static final int SCENES = 8;
 
     @Test
     void anUploadedImageIsCaptionedOnThePageAndFoundByTheSearchBox() throws Exception {
@@ -57,18 +58,19 @@ class ConsoleBrowserTest {
                      Map.of("bootstrap.servers", pipeline.bootstrapServers()), pipeline.registry(), model,
                      EngineOptions.threads(1));
              PipelineClient client = pipeline.client()) {
-            // some posts already flowing, as in the demo
-            SceneGenerator gen = new SceneGenerator(SEED);
-            for (int i = 0; i < 6; i++) {
-                client.send(PngPosts.of("scene-" + gen.scene(i).id(), "demo", SceneRenderer.png(gen.scene(i))));
-            }
-            client.flush();
             WebDriver driver = chromium();
             try {
                 driver.get(console.url());
                 WebDriverWait wait = new WebDriverWait(driver, WAIT, Duration.ofMillis(250));
                 wait.until(d -> d.findElement(By.id("connection")).getAttribute("class").equals("up"));
-                wait.until(d -> d.findElements(By.cssSelector(".post .answer.caption")).size() >= 6);
+                Thread.sleep(4000);  // a few idle points on the charts first
+                // posts flowing, as in the demo, while the page watches
+                SceneGenerator gen = new SceneGenerator(SEED);
+                for (int i = 0; i < SCENES; i++) {
+                    client.send(PngPosts.of("scene-" + gen.scene(i).id(), "demo", SceneRenderer.png(gen.scene(i))));
+                }
+                client.flush();
+                wait.until(d -> d.findElements(By.cssSelector(".post .answer.caption")).size() >= SCENES);
 
                 driver.findElement(By.id("upload-file")).sendKeys(png.toAbsolutePath().toString());
                 String postId = wait.until(d -> d.findElement(By.id("upload-status")).getAttribute("data-post-id"));
