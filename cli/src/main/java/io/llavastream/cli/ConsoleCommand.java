@@ -27,6 +27,8 @@ final class ConsoleCommand implements Callable<Integer> {
     RegistryOptions registry;
     @Mixin
     ConsoleOptions options;
+    @Mixin
+    MetricsOptions metrics;
     @Option(names = "--model", description = "Model directory whose CLIP text tower serves the search box "
             + "(default: the bundled demo model).")
     Path model;
@@ -41,6 +43,7 @@ final class ConsoleCommand implements Callable<Integer> {
         Map<String, Object> settings;
         try {
             settings = options.settings(false);
+            metrics.check();
         } catch (IllegalArgumentException e) {
             System.err.println("console: " + e.getMessage());
             return 2;
@@ -48,7 +51,8 @@ final class ConsoleCommand implements Callable<Integer> {
         Path dir = noSearch ? null : model != null ? model : ModelDirectory.bundled();
         CountDownLatch stopped = new CountDownLatch(1);
         try (ConsoleLauncher launcher = ConsoleLauncher.start(settings, new HashMap<>(kafka.load().common()),
-                registry.connect(), dir, ModelOptions.engineOptions(threads, "cpu", 0, "none"))) {
+                registry.connect(), dir, ModelOptions.engineOptions(threads, "cpu", 0, "none"));
+             AutoCloseable endpoint = serveMetrics(launcher)) {
             options.announce("console", launcher.console());
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                 launcher.close();
@@ -61,5 +65,12 @@ final class ConsoleCommand implements Callable<Integer> {
             return 1;
         }
         return 0;
+    }
+
+    /** The --metrics-port endpoint with the console's meters, or a no-op. */
+    private AutoCloseable serveMetrics(ConsoleLauncher launcher) throws java.io.IOException {
+        java.util.Optional<io.llavastream.metrics.MetricsServer> server = metrics.start("console");
+        server.ifPresent(m -> launcher.console().bindTo(m.registry()));
+        return server.isPresent() ? server.get() : () -> { };
     }
 }

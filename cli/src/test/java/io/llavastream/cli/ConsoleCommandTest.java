@@ -40,6 +40,7 @@ import org.junit.jupiter.api.Test;
 class ConsoleCommandTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final List<String> seenLines = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Test
     void refusesAConsolePortOutOfRangeNamingIt() {
@@ -59,7 +60,8 @@ class ConsoleCommandTest {
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
                     .toString(), "-Xmx512m", "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
                     Main.class.getName(), "console", "--bootstrap-servers", broker.bootstrapServers(),
-                    "--schema-registry-url", registry.url(), "--console-port", "0", "--console-host", "0.0.0.0"));
+                    "--schema-registry-url", registry.url(), "--console-port", "0", "--console-host", "0.0.0.0",
+                    "--metrics-port", "0"));
             String root = System.getProperty("llava.repo.root");
             if (root != null) {
                 cmd.add(3, "-Dllava.repo.root=" + root);
@@ -78,6 +80,7 @@ class ConsoleCommandTest {
             reader.start();
             try {
                 String url = awaitUrl(p, lines, Duration.ofSeconds(120));
+                String metricsUrl = metricsUrl(lines);
                 assertThat(url).contains("?token=");
                 String token = url.substring(url.indexOf("?token=") + 7);
                 String base = url.substring(0, url.indexOf("/?token="));
@@ -99,6 +102,11 @@ class ConsoleCommandTest {
                 assertThat(up.statusCode()).as(up.body()).isEqualTo(200);
                 String postId = JSON.readTree(up.body()).get("post_id").asText();
                 assertThat(postKeys(broker.bootstrapServers())).contains(postId);
+
+                String scrape = get(metricsUrl).body();
+                assertThat(scrape).contains("llava_console_records_read_total{process=\"console\"}")
+                        .contains("llava_console_records_skipped_total{process=\"console\",topic=\"llava.posts\"}")
+                        .contains("kafka_consumer_").contains("llava_search_index_images");
             } finally {
                 p.destroy();
                 boolean ended = p.waitFor(30, TimeUnit.SECONDS);
@@ -113,7 +121,7 @@ class ConsoleCommandTest {
     private static String awaitUrl(Process p, LinkedBlockingQueue<String> lines, Duration timeout)
             throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
-        List<String> seen = new ArrayList<>();
+        List<String> seen = seenLines;
         while (System.nanoTime() < deadline && (p.isAlive() || !lines.isEmpty())) {
             String line = lines.poll(200, TimeUnit.MILLISECONDS);
             if (line == null) {
@@ -126,6 +134,13 @@ class ConsoleCommandTest {
             }
         }
         throw new AssertionError("the console printed no URL within " + timeout + ": " + seen);
+    }
+
+    /** The metrics URL, printed before the console's. */
+    private static String metricsUrl(LinkedBlockingQueue<String> lines) {
+        return seenLines.stream().filter(l -> l.contains("console: metrics at ")).findFirst()
+                .map(l -> l.substring(l.indexOf("console: metrics at ") + "console: metrics at ".length()).trim())
+                .orElseThrow(() -> new AssertionError("no metrics URL printed: " + seenLines));
     }
 
     private static JsonNode awaitStats(String url) throws Exception {

@@ -171,7 +171,25 @@ public final class Console implements AutoCloseable, ConsoleServer.Backend {
         return "http://" + host + ":" + port() + "/" + (access.token() == null ? "" : "?token=" + access.token());
     }
 
-    /** Records of the followed topics skipped as unreadable, by topic. */
+    /**
+     * Binds the console's meters to {@code registry} (a {@code --metrics-port} endpoint): its feed's Kafka consumer,
+     * records read and skipped per topic, the search index's consumer and size, images cached, browsers connected.
+     */
+    public void bindTo(io.micrometer.core.instrument.MeterRegistry registry) {
+        feed.bindTo(registry);
+        if (indexBuilder != null) {
+            indexBuilder.bindTo(registry);
+            io.micrometer.core.instrument.Gauge.builder("llava.search.index.images", index, ImageIndex::size)
+                    .description("images in the search index").register(registry);
+        }
+        io.micrometer.core.instrument.Gauge.builder("llava.console.images.cached.bytes", images,
+                ImageCache::weightedBytes).description("bytes of images held for the page (bounded by "
+                + ConsoleConfig.IMAGE_CACHE_MAX_BYTES + ")").baseUnit("bytes").register(registry);
+        io.micrometer.core.instrument.Gauge.builder("llava.console.browsers", hub, EventHub::subscribers)
+                .description("browsers connected to the event stream").register(registry);
+    }
+
+    /** Records of the followed topics skipped as unreadable, by topic (0 for a topic with none). */
     public Map<String, Long> skipped() {
         return feed.skipped();
     }

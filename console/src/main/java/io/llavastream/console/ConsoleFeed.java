@@ -168,6 +168,22 @@ final class ConsoleFeed implements Runnable, AutoCloseable {
         return read.get();
     }
 
+    /**
+     * Binds this feed's Kafka consumer meters and {@code llava.console.records.skipped} (per topic) and
+     * {@code llava.console.records.read} to {@code registry}.
+     */
+    void bindTo(io.micrometer.core.instrument.MeterRegistry registry) {
+        new io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics(consumer).bindTo(registry);
+        for (Topic<?> t : TOPICS) {
+            AtomicLong n = skipped.computeIfAbsent(t.name(), k -> new AtomicLong());
+            io.micrometer.core.instrument.FunctionCounter.builder("llava.console.records.skipped", n, AtomicLong::get)
+                    .description("records the console skipped because they are not what their topic carries")
+                    .tag("topic", t.name()).register(registry);
+        }
+        io.micrometer.core.instrument.FunctionCounter.builder("llava.console.records.read", read, AtomicLong::get)
+                .description("records the console read from the topics it follows").register(registry);
+    }
+
     /** Stops {@link #run} (which then closes the consumer); a feed that never ran closes when run after this. */
     @Override
     public void close() {

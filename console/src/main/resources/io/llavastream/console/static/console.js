@@ -72,7 +72,7 @@
       }
       charts.forEach((c) => c.chart.setData([series.t].concat(STAGES.map((stage) => series[c.field][stage]))));
     }
-    const skipped = Object.entries(s.skipped || {}).map(([t, n]) => t + " " + n).join(", ");
+    const skipped = Object.entries(s.skipped || {}).filter(([, n]) => n > 0).map(([t, n]) => t + " " + n).join(", ");
     $("totals").textContent = (s.error ? s.error + " · " : "") + (s.records_read || 0) + " records read · "
       + (s.images_cached || 0) + " images cached (" + Math.round((s.image_cache_bytes || 0) / 1024) + " KiB) · "
       + (s.search ? (s.images_indexed || 0) + " images indexed" : "search off")
