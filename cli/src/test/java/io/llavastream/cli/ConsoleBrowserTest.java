@@ -11,6 +11,7 @@ import io.llavastream.pipeline.PngPosts;
 import io.llavastream.scenes.Scene;
 import io.llavastream.scenes.SceneGenerator;
 import io.llavastream.scenes.SceneRenderer;
+import io.llavastream.topics.Topics;
 import io.llavastream.worker.Workers;
 import java.io.File;
 import java.nio.file.Files;
@@ -18,6 +19,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
@@ -84,6 +89,16 @@ class ConsoleBrowserTest {
                 assertThat(driver.findElements(By.cssSelector(".post[data-post-id='" + postId + "'] img")))
                         .as("the uploaded image is shown").isNotEmpty();
 
+                // token previews: when the decode stage publishes them, the page received them as they streamed
+                long tokens = records(pipeline.bootstrapServers(), Topics.ANSWER_TOKENS.name());
+                String shown = driver.findElement(By.id("feed")).getAttribute("data-token-events");
+                System.err.println("console: " + tokens + " records on " + Topics.ANSWER_TOKENS.name()
+                        + ", token events on the page: " + shown);
+                if (tokens > 0) {
+                    assertThat(shown).as("token events on the page").isNotNull();
+                    assertThat(Long.parseLong(shown)).isPositive();
+                }
+
                 WebElement box = driver.findElement(By.id("search-input"));
                 box.sendKeys(upload.caption());
                 By hit = By.cssSelector("#search-results .hit[data-post-id='" + postId + "']");
@@ -110,6 +125,17 @@ class ConsoleBrowserTest {
             }
         } finally {
             Files.deleteIfExists(png);
+        }
+    }
+
+    /** Offsets written to {@code topic} so far, summed over its partitions. */
+    static long records(String bootstrap, String topic) {
+        try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), new ByteArrayDeserializer(),
+                new ByteArrayDeserializer())) {
+            List<TopicPartition> parts = c.partitionsFor(topic).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            return c.endOffsets(parts).values().stream().mapToLong(Long::longValue).sum();
         }
     }
 

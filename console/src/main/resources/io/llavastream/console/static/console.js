@@ -138,7 +138,10 @@
       if (old) old.replaceWith(s); else images.appendChild(s);
     });
   }
+  let tokenEvents = 0;
   function onToken(t) {
+    tokenEvents++;
+    $("feed").dataset.tokenEvents = String(tokenEvents);
     const c = card(t.post_id);
     if (c.dataset.done) return;
     const a = slot(c, t.image_index).querySelector(".answer");
