@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * to date from the image-embeddings and captioned-posts topics as {@code search --serve} builds it. Uploads are
  * written to {@link Topics#POSTS}, keyed by their new post id; nothing else is written.
  */
-public final class Console implements AutoCloseable, ConsoleServer.Backend {
+public final class Console implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Console.class);
     private static final JsonNodeFactory F = JsonNodeFactory.instance;
 
@@ -117,7 +117,8 @@ public final class Console implements AutoCloseable, ConsoleServer.Backend {
             throws IOException {
         Console c = new Console(config, kafka, registry, stages, textEncoder, visionModelId);
         try {
-            c.server = ConsoleServer.start(config.host(), config.port(), config.portFallback(), c.access, c);
+            c.server = ConsoleServer.start(config.host(), config.port(), config.portFallback(), c.access,
+                    c.new Routes());
         } catch (IOException | RuntimeException e) {
             c.close();
             throw e;
@@ -215,18 +216,15 @@ public final class Console implements AutoCloseable, ConsoleServer.Backend {
         hub.publish("stats", s);
     }
 
-    @Override
-    public ObjectNode stats() {
+    private ObjectNode stats() {
         return lastStats;
     }
 
-    @Override
-    public Optional<ImageCache.Image> image(String sha256) {
+    private Optional<ImageCache.Image> image(String sha256) {
         return images.get(sha256);
     }
 
-    @Override
-    public ObjectNode search(String query, int k) {
+    private ObjectNode search(String query, int k) {
         if (search == null) {
             throw new IllegalStateException("search is off: this console was started without a model");
         }
@@ -242,8 +240,7 @@ public final class Console implements AutoCloseable, ConsoleServer.Backend {
         return n;
     }
 
-    @Override
-    public ObjectNode upload(byte[] body, String name, String question) throws BadUploadException {
+    private ObjectNode upload(byte[] body, String name, String question) throws BadUploadException {
         Post post = uploads.post(body, name, question);
         try {
             producer.send(new ProducerRecord<>(Topics.POSTS.name(), post.getId(),
@@ -259,19 +256,42 @@ public final class Console implements AutoCloseable, ConsoleServer.Backend {
         return n;
     }
 
-    @Override
-    public EventHub hub() {
-        return hub;
-    }
+    /** What the server's routes ask of this console. */
+    private final class Routes implements ConsoleServer.Backend {
+        @Override
+        public ObjectNode stats() {
+            return Console.this.stats();
+        }
 
-    @Override
-    public Backlog backlog() {
-        return backlog;
-    }
+        @Override
+        public Optional<ImageCache.Image> image(String sha256) {
+            return Console.this.image(sha256);
+        }
 
-    @Override
-    public int uploadMaxBytes() {
-        return config.uploadMaxBytes();
+        @Override
+        public ObjectNode search(String query, int k) {
+            return Console.this.search(query, k);
+        }
+
+        @Override
+        public ObjectNode upload(byte[] body, String name, String question) throws BadUploadException {
+            return Console.this.upload(body, name, question);
+        }
+
+        @Override
+        public EventHub hub() {
+            return hub;
+        }
+
+        @Override
+        public Backlog backlog() {
+            return backlog;
+        }
+
+        @Override
+        public int uploadMaxBytes() {
+            return config.uploadMaxBytes();
+        }
     }
 
     /** Stops everything; a second call does nothing. */

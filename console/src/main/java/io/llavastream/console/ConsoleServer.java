@@ -34,7 +34,7 @@ final class ConsoleServer implements AutoCloseable {
     private static final Pattern SHA256 = Pattern.compile("[0-9a-f]{64}");
     private static final long HEARTBEAT_S = 15;
 
-    /** What the routes do; {@link Console} implements it. */
+    /** What the routes do; {@link Console} answers them. */
     interface Backend {
         ObjectNode stats();
 
