@@ -215,7 +215,7 @@ final class ConsoleServer implements AutoCloseable {
     }
 
     private void events(HttpExchange ex) throws IOException {
-        Optional<EventHub.Subscriber> sub = backend.hub().subscribe(backend.backlog().events());
+        Optional<EventHub.Subscriber> sub = backend.hub().subscribe(backend.backlog()::events);
         if (sub.isEmpty()) {
             reply(ex, 503, error("too many browsers are connected to the event stream"));
             return;

@@ -47,13 +47,17 @@ final class EventHub {
         this.maxSubscribers = maxSubscribers;
     }
 
-    /** A new subscriber primed with {@code backlog} (formatted events), or empty when there are too many already. */
-    synchronized Optional<Subscriber> subscribe(List<String> backlog) {
+    /**
+     * A new subscriber primed with {@code backlog} (formatted events), or empty when there are too many already.
+     * The backlog is read under the same lock as {@link #publish}, so an event is either in it or published to the
+     * new subscriber after it (or, harmlessly, both), never lost in between.
+     */
+    synchronized Optional<Subscriber> subscribe(java.util.function.Supplier<List<String>> backlog) {
         if (subscribers.size() >= maxSubscribers) {
             return Optional.empty();
         }
         Subscriber s = new Subscriber();
-        backlog.stream().limit(QUEUE_EVENTS / 2).forEach(s::offer);
+        backlog.get().stream().limit(QUEUE_EVENTS / 2).forEach(s::offer);
         subscribers.add(s);
         return Optional.of(s);
     }
@@ -66,7 +70,7 @@ final class EventHub {
         return subscribers.size();
     }
 
-    void publish(String event, ObjectNode data) {
+    synchronized void publish(String event, ObjectNode data) {
         String formatted = format(event, data);
         for (Subscriber s : subscribers) {
             if (!s.offer(formatted)) {
