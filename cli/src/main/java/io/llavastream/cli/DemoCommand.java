@@ -46,12 +46,19 @@ final class DemoCommand implements Callable<Integer> {
     int timeoutSeconds;
     @Option(names = "--json", description = "One JSON object per captioned post, then one summary object.")
     boolean json;
-    @Option(names = "--keep-running", description = "After the summary, keep the pipeline and the metrics endpoint "
-            + "up until Ctrl-C (to scrape /metrics or look at a dashboard after the run).")
-    boolean keepRunning;
     @Mixin
     MetricsOptions metrics;
-    /** Counted down by Ctrl-C's hook or {@link #stop}, for --keep-running. */
+    @Option(names = "--console-port", paramLabel = "PORT", description = "Port of the web console on 127.0.0.1 "
+            + "(default 8070, or a free port when 8070 is taken; 0 takes a free port). Its URL is printed.")
+    Integer consolePort;
+    @Option(names = "--no-console", description = "No web console.")
+    boolean noConsole;
+    @Option(names = {"--serve", "--keep-running"}, description = "After the summary keep the pipeline, the "
+            + "console and the metrics endpoint running (upload images, search, scrape /metrics) until Ctrl-C.")
+    boolean serve;
+    /** Counted down once the pipeline and the console are closed, so that a Ctrl-C of --serve waits for it. */
+    private final java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
+    /** Counted down by Ctrl-C's hook or {@link #stop}, for --serve. */
     private final java.util.concurrent.CountDownLatch stopRequested = new java.util.concurrent.CountDownLatch(1);
 
     @Override
@@ -68,12 +75,17 @@ final class DemoCommand implements Callable<Integer> {
         for (Path photo : photos()) {
             posts.add(Posts.ofImages("photo-" + photo.getFileName(), "demo", List.of(photo), null));
         }
+        if (consolePort != null && (consolePort < 0 || consolePort > 65535)) {
+            System.err.println("demo: --console-port must be 0..65535 (0 takes a free port), got " + consolePort);
+            return 2;
+        }
         long[] latencies = new long[posts.size()];
         int[] correct = {0};
         List<CaptionedPost> done;
         try (EmbeddedPipeline pipeline = new EmbeddedPipeline(dir, Workers.STAGES, maxBatch, System.err::println);
              PipelineClient client = pipeline.client();
              AutoCloseable endpoint = serveMetrics(pipeline, dir);
+             AutoCloseable console = serveConsole(pipeline, dir);
              Progress progress = new Progress("captioned posts", posts.size())) {
             long t0 = System.nanoTime();
             posts.forEach(client::send);
@@ -85,28 +97,52 @@ final class DemoCommand implements Callable<Integer> {
                 correct[0] += show(p, expected.get(p.getPostId())) ? 1 : 0;
                 progress.step();
             });
+            progress.close();
             summary(done.size(), posts.size(), correct[0], latencies, (System.nanoTime() - t0) / 1e9);
-            if (keepRunning) {
-                awaitStop();
+            if (serve) {
+                awaitCtrlC();
             }
+        } finally {
+            closed.countDown();
         }
         return done.size() == posts.size() ? 0 : 1;
     }
 
-    /** Waits for Ctrl-C or {@link #stop} (--keep-running); the pipeline closes after. */
-    private void awaitStop() throws InterruptedException {
-        Thread hook = new Thread(stopRequested::countDown, "demo-shutdown");
+    /** The web console on loopback (docs/console.md), or a no-op with --no-console. */
+    private AutoCloseable serveConsole(EmbeddedPipeline pipeline, Path dir) throws java.io.IOException {
+        if (noConsole) {
+            return () -> { };
+        }
+        ConsoleOptions options = new ConsoleOptions();
+        options.host = io.llavastream.console.ConsoleConfig.LOOPBACK;
+        options.port = consolePort;
+        ConsoleLauncher launcher = ConsoleLauncher.start(options.settings(true), Map.of("bootstrap.servers",
+                pipeline.bootstrapServers()), pipeline.registry(), dir, io.llavastream.model.EngineOptions.threads(1));
+        options.announce("demo", launcher.console());
+        return launcher;
+    }
+
+    /** Blocks until Ctrl-C or {@link #stop}; a Ctrl-C's hook then waits (up to 30 s) for {@link #closed}. */
+    private void awaitCtrlC() throws InterruptedException {
+        System.err.println("demo: the pipeline and the console keep running (--serve); Ctrl-C stops");
+        Thread hook = new Thread(() -> {
+            stopRequested.countDown();
+            try {
+                closed.await(30, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "demo-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
-        System.err.println("demo: still running (--keep-running); Ctrl-C stops");
         stopRequested.await();
         try {
             Runtime.getRuntime().removeShutdownHook(hook);
         } catch (IllegalStateException shuttingDown) {
-            // Ctrl-C is what stopped us
+            // Ctrl-C is what stopped us: the hook waits for the pipeline to close
         }
     }
 
-    /** Ends --keep-running as Ctrl-C would (for tests, which cannot send the JVM a signal). */
+    /** Ends --serve as Ctrl-C would (for tests, which cannot send the JVM a signal). */
     void stop() {
         stopRequested.countDown();
     }

@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
         description = "Streaming multimodal (LLaVA) inference on Kafka.",
         subcommands = {CaptionCommand.class, EvalCommand.class, BenchCommand.class, ScenesCommand.class, TrainCommand.class,
                 BrokerCommand.class, SubmitCommand.class, TailCommand.class, WorkerCommand.class, TopologyCommand.class,
-                DemoCommand.class, ExportCommand.class, SearchCommand.class, ReplayCommand.class, ChaosCommand.class,
+                DemoCommand.class, ConsoleCommand.class, ExportCommand.class, SearchCommand.class, ReplayCommand.class,
+                ChaosCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static void main(String[] args) {

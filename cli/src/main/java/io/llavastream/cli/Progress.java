@@ -4,6 +4,7 @@ import java.io.PrintStream;
 
 /** A one-line progress bar on stderr, redrawn at most every 200 ms; quiet when stderr is not a terminal. */
 final class Progress implements AutoCloseable {
+    private boolean closed;
     private final String label;
     private final long total;
     private final PrintStream err = System.err;
@@ -43,10 +44,12 @@ final class Progress implements AutoCloseable {
         }
     }
 
+    /** Ends the line; a second close does nothing. */
     @Override
     public void close() {
-        if (tty) {
+        if (tty && !closed) {
             err.println();
         }
+        closed = true;
     }
 }
