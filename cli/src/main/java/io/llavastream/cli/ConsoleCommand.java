@@ -51,7 +51,7 @@ final class ConsoleCommand implements Callable<Integer> {
         Path dir = noSearch ? null : model != null ? model : ModelDirectory.bundled();
         CountDownLatch stopped = new CountDownLatch(1);
         try (ConsoleLauncher launcher = ConsoleLauncher.start(settings, new HashMap<>(kafka.load().common()),
-                registry.connect(), dir, ModelOptions.engineOptions(threads, "cpu", 0, "none"));
+                registry.connect(), dir, io.llavastream.model.EngineOptions.threads(threads));
              AutoCloseable endpoint = serveMetrics(launcher)) {
             options.announce("console", launcher.console());
             Runtime.getRuntime().addShutdownHook(new Thread(() -> {
