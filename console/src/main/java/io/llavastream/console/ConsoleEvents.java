@@ -39,7 +39,8 @@ final class ConsoleEvents {
 
     static ObjectNode token(TokenPreviews.Preview p) {
         return F.objectNode().put("task_id", p.taskId()).put("post_id", p.postId()).put("image_index", p.imageIndex())
-                .put("stream_id", p.streamId()).put("seq", p.seq()).put("text", p.text()).put("final", p.complete());
+                .put("stream_id", p.streamId()).put("seq", p.seq()).put("text", p.text()).put("final", p.complete())
+                .put("gap", p.gap());
     }
 
     static ObjectNode captioned(CaptionedPost p) {

@@ -15,24 +15,27 @@ class TokenPreviewsTest {
     }
 
     @Test
-    void deltasAppendInSeqOrderAndRepeatsOrGapsAreIgnored() {
+    void deltasAppendInSeqOrderAndRepeatsAreIgnored() {
         TokenPreviews p = new TokenPreviews(10);
         assertThat(p.apply(t("a/0", "s", 0, "a", false)).orElseThrow().text()).isEqualTo("a");
         assertThat(p.apply(t("a/0", "s", 0, "a", false))).isEmpty();
-        assertThat(p.apply(t("a/0", "s", 2, "x", false))).isEmpty();
         assertThat(p.apply(t("a/0", "s", 1, " cat", true)).orElseThrow()).satisfies(v -> {
             assertThat(v.text()).isEqualTo("a cat");
             assertThat(v.complete()).isTrue();
+            assertThat(v.gap()).isFalse();
         });
-        assertThat(p.apply(t("a/0", "s", 2, "more", false))).as("after final").isEmpty();
+        assertThat(p.apply(t("a/0", "s", 1, " cat", true))).as("a late repeat after final").isEmpty();
     }
 
     @Test
-    void aNewStreamStartsTheTextOverAndAStreamJoinedMidwayIsIgnored() {
+    void aNewStreamStartsTheTextOverAndMissingDeltasAreMarkedAsAGap() {
         TokenPreviews p = new TokenPreviews(10);
         p.apply(t("a/0", "s1", 0, "a dog", false));
         assertThat(p.apply(t("a/0", "s2", 0, "a", false)).orElseThrow().text()).isEqualTo("a");
-        assertThat(p.apply(t("b/0", "s9", 3, "late", false))).isEmpty();
+        assertThat(p.apply(t("b/0", "s9", 3, "late", false)).orElseThrow()).satisfies(v -> {
+            assertThat(v.text()).isEqualTo("late");
+            assertThat(v.gap()).as("joined midway").isTrue();
+        });
     }
 
     @Test

@@ -2,7 +2,6 @@ package io.llavastream.rules;
 
 import io.llavastream.schemas.AnswerToken;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -13,8 +12,9 @@ import java.util.Set;
  * crash or a reset) starts the task's text over; a seq past the next expected one means deltas were dropped (the
  * text has a gap); one at or below it was seen already and is ignored. A final delta completes the task, and a
  * later stream of the same task starts again from nothing, while a late repeat of a finished stream's delta is
- * ignored. {@code tail --tokens} and the web console fold the answer-tokens topic with it. Reads and writes no
- * topic. Not thread-safe.
+ * ignored. Bounded: past {@code maxOpenTasks} streams in progress, the least recently updated one is forgotten (a
+ * stream abandoned by a crash, or a post that timed out, never sends its final delta). {@code tail --tokens} and
+ * the web console fold the answer-tokens topic with it. Reads and writes no topic. Not thread-safe.
  */
 public final class TokenFold {
     /**
@@ -41,8 +41,11 @@ public final class TokenFold {
     }
 
     private static final int FINISHED_KEPT = 10_000;
+    /** Streams in progress kept by {@link #TokenFold()}: far more than a pipeline decodes at once. */
+    public static final int DEFAULT_OPEN_TASKS = 10_000;
 
-    private final Map<String, Task> tasks = new HashMap<>();
+    /** Streams in progress by task id, least recently updated first. */
+    private final Map<String, Task> tasks;
     /** The latest finished streams: a late repeat of one of their deltas is ignored, not taken for a new stream. */
     private final Set<String> finished = Collections.newSetFromMap(new LinkedHashMap<>() {
         @Override
@@ -50,6 +53,24 @@ public final class TokenFold {
             return size() > FINISHED_KEPT;
         }
     });
+
+    /** A fold keeping up to {@link #DEFAULT_OPEN_TASKS} streams in progress. */
+    public TokenFold() {
+        this(DEFAULT_OPEN_TASKS);
+    }
+
+    /** A fold keeping up to {@code maxOpenTasks} streams in progress (at least 1). */
+    public TokenFold(int maxOpenTasks) {
+        if (maxOpenTasks < 1) {
+            throw new IllegalArgumentException("maxOpenTasks must be at least 1, got " + maxOpenTasks);
+        }
+        this.tasks = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Task> eldest) {
+                return size() > maxOpenTasks;
+            }
+        };
+    }
 
     /** Folds {@code t} into its task's text. */
     public Update add(AnswerToken t) {

@@ -55,4 +55,16 @@ class TokenFoldTest {
         assertThat(again.restarted()).as("the task had finished: nothing to start over").isFalse();
         assertThat(again.text()).isEqualTo("b");
     }
+
+    @Test
+    void streamsThatNeverFinishAreForgottenLeastRecentlyUpdatedFirst() {
+        TokenFold small = new TokenFold(2);
+        small.add(delta("a/0", "sa", 0, "a", false));
+        small.add(delta("b/0", "sb", 0, "b", false));
+        small.add(delta("a/0", "sa", 1, " dog", false));  // a is now the most recently updated
+        small.add(delta("c/0", "sc", 0, "c", false));     // b, abandoned, is forgotten
+        assertThat(small.open()).isEqualTo(2);
+        assertThat(small.add(delta("a/0", "sa", 2, ".", true)).text()).isEqualTo("a dog.");
+        assertThat(small.add(delta("b/0", "sb", 1, "x", false)).gap()).as("b's start was forgotten").isTrue();
+    }
 }
