@@ -55,10 +55,9 @@ def export_lora_graphs(lm, onnx_dir, targets):
             names_out.append(f"present.{i}.{kv}")
             axes[names_in[-1]] = {0: "batch_size", 2: "past_sequence_length"}
             axes[names_out[-1]] = {0: "batch_size", 2: "total_sequence_length"}
-    lora_in, lora_axes = lora.lora_example_inputs(lm, targets, b)
+    lora_in, lora_axes = lora.lora_example_inputs(lm.layers, targets, b)
     axes.update(lora_axes)
-    m_lm = copy.deepcopy(lm)
-    graph = lora.LoraGraph(DecoderGraph(_Holder(m_lm)), m_lm, targets).eval()
+    graph = lora.LoraGraph(DecoderGraph(_Holder(lm)), lm.layers, targets).eval()
     emb = torch.randn(b, t, c.hidden_size)
     mask = torch.ones(b, past_len + t, dtype=torch.long)
     pos = torch.arange(past_len, past_len + t).expand(b, t)
@@ -80,8 +79,7 @@ def export_lora_graphs(lm, onnx_dir, targets):
             axes[names_in[-1]] = {0: "batch_size", 2: "cache_length"}
             axes[names_out[-1]] = {0: "batch_size"}
     axes.update(lora_axes)
-    s_lm = copy.deepcopy(lm)
-    graph = lora.LoraGraph(DecoderStepGraph(s_lm), s_lm, targets).eval()
+    graph = lora.LoraGraph(DecoderStepGraph(lm), lm.layers, targets).eval()
     emb = torch.randn(b, 1, c.hidden_size)
     smask = torch.tensor([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]])
     spos = torch.tensor([[3], [5]])

@@ -168,27 +168,47 @@ class InputLora(nn.Module):
         return self.base(x) + ((x @ a) * mask) @ b
 
 
-class LoraGraph(nn.Module):
-    """Wraps a base graph module (DecoderGraph or DecoderStepGraph): its inputs, then mask, then A/B pairs."""
+def demo_locate(layer, name):
+    """(parent module, attribute) of projection `name` in a demo_model.LlamaLayer."""
+    return (layer.self_attn if name in ATTN else layer), name
 
-    def __init__(self, inner, lm, targets):
+
+def hf_locate(layer, name):
+    """(parent module, attribute) of projection `name` in a tools/export/hf_graphs.LlamaLayer (HF's layout)."""
+    return (layer.self_attn if name in ATTN else layer.mlp), name
+
+
+class LoraGraph(nn.Module):
+    """Wraps a base graph module (DecoderGraph or DecoderStepGraph): its inputs, then mask, then A/B pairs.
+
+    `layers` are the LM's decoder layers inside `inner`. Their target projections are wrapped in InputLora only
+    while forward runs (the trace), so the same LM can still export its plain graphs, before or after.
+    """
+
+    def __init__(self, inner, layers, targets, locate=demo_locate):
         super().__init__()
-        self.inner, self.targets = inner, targets
-        self.n_layers = len(lm.layers)
+        self.inner, self.targets, self.locate = inner, targets, locate
+        self.layers = [layers]  # a list: not registered again as children
+        self.n_layers = len(layers)
         self.ab, self.mask = {}, None
-        for i, layer in enumerate(lm.layers):
-            for name in targets:
-                set_module(layer, name, InputLora(module_of(layer, name), self, (i, name)))
 
     def forward(self, *args):
         n_base = len(args) - 1 - 2 * self.n_layers * len(self.targets)
         base, rest = args[:n_base], args[n_base:]
         self.mask, k = rest[0], 1
-        for i in range(self.n_layers):
-            for name in self.targets:
-                self.ab[(i, name)] = (rest[k], rest[k + 1])
-                k += 2
-        return self.inner(*base)
+        originals = []
+        try:
+            for i, layer in enumerate(self.layers[0]):
+                for name in self.targets:
+                    self.ab[(i, name)] = (rest[k], rest[k + 1])
+                    k += 2
+                    parent, attr = self.locate(layer, name)
+                    originals.append((parent, attr, getattr(parent, attr)))
+                    setattr(parent, attr, InputLora(getattr(parent, attr), self, (i, name)))
+            return self.inner(*base)
+        finally:
+            for parent, attr, module in originals:
+                setattr(parent, attr, module)
 
 
 def lora_input_names(n_layers, targets):
@@ -199,20 +219,14 @@ def lora_input_names(n_layers, targets):
     return names
 
 
-def lora_example_inputs(lm, targets, batch, columns=6):
-    """Random example tensors for tracing, with the axes the graph keeps dynamic."""
-    c = lm.c
-    dims = {"q_proj": (c.hidden_size, c.num_attention_heads * c.head_dim),
-            "k_proj": (c.hidden_size, c.num_key_value_heads * c.head_dim),
-            "v_proj": (c.hidden_size, c.num_key_value_heads * c.head_dim),
-            "o_proj": (c.num_attention_heads * c.head_dim, c.hidden_size),
-            "gate_proj": (c.hidden_size, c.intermediate_size), "up_proj": (c.hidden_size, c.intermediate_size),
-            "down_proj": (c.intermediate_size, c.hidden_size)}
-    t = [torch.tensor([[1.0] * 3 + [0.0] * (columns - 3), [0.0] * columns])[:batch]]
+def lora_example_inputs(layers, targets, batch, columns=6, locate=demo_locate):
+    """Random example tensors for tracing (widths from each projection's weight [out, in]), and their dynamic axes."""
+    t = [torch.tensor([[1.0] * 3 + [0.0] * (columns - 3), [0.0] * columns] * batch)[:batch]]
     axes = {"lora_mask": {0: "batch_size", 1: "lora_columns"}}
-    for i in range(c.num_hidden_layers):
+    for i, layer in enumerate(layers):
         for name in targets:
-            fin, fout = dims[name]
+            parent, attr = locate(layer, name)
+            fout, fin = getattr(parent, attr).weight.shape
             t += [torch.randn(fin, columns) * 0.1, torch.randn(columns, fout) * 0.1]
             axes[f"lora_A.{i}.{name}"] = {1: "lora_columns"}
             axes[f"lora_B.{i}.{name}"] = {0: "lora_columns"}
