@@ -163,8 +163,7 @@ class InputLora(nn.Module):
 
     def forward(self, x):
         a, b = self.holder[0].ab[self.key]  # [in, C], [C, out]
-        mask = self.holder[0].mask  # [B, C]
-        mask = mask.unsqueeze(1)  # [B, 1, C] over x [B, T, in]
+        mask = self.holder[0].mask  # [B, 1, C] over x [B, T, in]
         return self.base(x) + ((x @ a) * mask) @ b
 
 
@@ -195,7 +194,7 @@ class LoraGraph(nn.Module):
     def forward(self, *args):
         n_base = len(args) - 1 - 2 * self.n_layers * len(self.targets)
         base, rest = args[:n_base], args[n_base:]
-        self.mask, k = rest[0], 1
+        self.mask, k = rest[0].unsqueeze(1), 1  # [B, 1, C], once for every projection
         originals = []
         try:
             for i, layer in enumerate(self.layers[0]):

@@ -47,6 +47,8 @@ public final class Replay {
     private final int batch;
     private final PostChecks checks;
     private final DType wire;
+    private Map<String, String> sourceAdapters = Map.of();
+    private String adapter = "";
 
     /** A replay that checks and prompts posts as the topology with {@code checks} does. */
     public Replay(Map<String, Object> kafkaCommon, SchemaRegistry registry, LlavaModel model, int batch,
@@ -65,6 +67,16 @@ public final class Replay {
         this.checks = checks;
     }
 
+    /**
+     * LoRA adapters as the topology's source.adapters; {@code adapter}, when not empty, overrides them for every
+     * post (replay --adapter). The model must have loaded every adapter named.
+     */
+    public Replay adapters(Map<String, String> bySource, String adapter) {
+        this.sourceAdapters = Map.copyOf(bySource);
+        this.adapter = adapter == null ? "" : adapter;
+        return this;
+    }
+
     public Summary run(TopicRange.Range range, LongConsumer total, Runnable step) {
         long t0 = System.nanoTime();
         Map<String, Object> p = new HashMap<>(common);
@@ -74,6 +86,8 @@ public final class Replay {
                 new ByteArraySerializer());
              InProcessDriver driver = new InProcessDriver(model, checks, batch, wire, loadCache(),
                      new ToTopics(producer, answers))) {
+            driver.sourceAdapters(sourceAdapters);
+            driver.adapterForAll(adapter);
             AvroSerde<Post> posts = Topics.POSTS.valueSerde(registry);
             TopicRange.forEach(common, Topics.POSTS.name(), range, total, r -> {
                 step.run();

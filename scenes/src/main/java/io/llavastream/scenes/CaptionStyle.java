@@ -37,7 +37,10 @@ public enum CaptionStyle {
         }
     };
 
-    /** The scene's caption in this style, as the demo tokenizer decodes it (words separated by one space). */
+    /**
+     * The scene's caption in this style, word by word with single spaces. The demo tokenizer's decoder writes a
+     * '.' against the word before it ("circle."), so compare words, not strings, with a decoded answer.
+     */
     public abstract String render(List<SceneObject> objects);
 
     /** The style's name as adapter configs write it ("catalog"). */

@@ -74,7 +74,13 @@ public record LoraAdapter(String name, Path dir, int rank, double scaling, List<
         }
         Map<String, float[]> as = new HashMap<>();
         Map<String, float[]> bs = new HashMap<>();
-        for (Map.Entry<String, SafeTensors.Tensor> e : SafeTensors.read(weightsFile).entrySet()) {
+        Map<String, SafeTensors.Tensor> tensors;
+        try {
+            tensors = SafeTensors.read(weightsFile);
+        } catch (AdapterException e) {
+            throw new AdapterException("adapter '" + name + "': " + e.getMessage(), e);
+        }
+        for (Map.Entry<String, SafeTensors.Tensor> e : tensors.entrySet()) {
             place(name, weightsFile, e.getKey(), e.getValue(), rank, targets, shapes, as, bs);
         }
         for (int i = 0; i < shapes.layers(); i++) {

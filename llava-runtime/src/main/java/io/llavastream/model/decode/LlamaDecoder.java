@@ -50,6 +50,11 @@ public final class LlamaDecoder implements AutoCloseable {
     private final AdapterSet adapters;
     /** The stacked lora_A/lora_B inputs, made once; empty without adapters. */
     private final Map<String, OnnxTensor> loraWeights = new HashMap<>();
+    /**
+     * The per-run lora_mask [B, C] in native memory, grown as needed (a run's tensor is a zero-copy view); one per
+     * thread, since the decoder's sessions may be run from several.
+     */
+    private final ThreadLocal<FloatBuffer> maskBuffers = new ThreadLocal<>();
 
     /** Loads the merged decoder, and the step graph when the directory has it. */
     public LlamaDecoder(ModelDirectory dir, EngineOptions options) {
@@ -152,10 +157,14 @@ public final class LlamaDecoder implements AutoCloseable {
             }
             return null;
         }
-        FloatBuffer mask = ByteBuffer.allocateDirect(rows * adapters.columns() * Float.BYTES)
-                .order(ByteOrder.nativeOrder()).asFloatBuffer();
-        adapters.mask(rowAdapters == null ? new int[rows] : rowAdapters, rows, mask);
-        OnnxTensor t = graph.floats(mask, rows, adapters.columns());
+        int size = rows * adapters.columns();
+        FloatBuffer maskBuffer = maskBuffers.get();
+        if (maskBuffer == null || maskBuffer.capacity() < size) {
+            maskBuffer = ByteBuffer.allocateDirect(size * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+            maskBuffers.set(maskBuffer);
+        }
+        adapters.mask(rowAdapters == null ? new int[rows] : rowAdapters, rows, maskBuffer);
+        OnnxTensor t = graph.floats(maskBuffer.duplicate().position(0).limit(size).slice(), rows, adapters.columns());
         in.putAll(loraWeights);
         in.put("lora_mask", t);
         return t;
