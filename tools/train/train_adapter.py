@@ -174,6 +174,7 @@ def main():
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--lr", type=float, default=3e-3)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--init", help="an adapter directory of the same rank and targets to continue training from")
     a = ap.parse_args()
     torch.set_num_threads(int(os.environ.get("TRAIN_THREADS", "2")))
     torch.manual_seed(a.seed), random.seed(a.seed)
@@ -194,6 +195,17 @@ def main():
     base_acc, base_got = exact_match(test, [r["caption"] for r in held], min(100, len(held)))
     log(f"base model: held-out caption exact match {base_acc:.3f}; e.g. {base_got[0]!r}")
     params = lora.add_lora(lm, a.rank, a.alpha, targets)
+    previous = None
+    if a.init:
+        init_config, pairs = lora.load_adapter(a.init)
+        if init_config["r"] != a.rank or sorted(init_config["target_modules"]) != sorted(targets):
+            raise SystemExit(f"--init {a.init}: r {init_config['r']} and targets {init_config['target_modules']}; "
+                             f"expected r {a.rank} and targets {targets}")
+        for (i, name), (wa, wb) in pairs.items():
+            m = lora.module_of(lm.layers[i], name)
+            m.lora_A.weight.data.copy_(torch.from_numpy(wa.copy()))
+            m.lora_B.weight.data.copy_(torch.from_numpy(wb.copy()))
+        previous = init_config.get("llava_stream", {}).get("training")
     opt = torch.optim.AdamW(params, lr=a.lr, weight_decay=0.0)
     t0, step, ema = time.time(), 0, None
     while (elapsed := time.time() - t0) < a.seconds:
@@ -213,7 +225,7 @@ def main():
     training = {"style": a.style, "steps": step, "loss": round(ema, 5), "seconds": round(time.time() - t0, 1),
                 "train_scenes": len(rows), "train_seed_dir": os.path.basename(os.path.normpath(a.scenes)),
                 "heldout_scenes": len(held), "heldout_exact_match": acc, "base_caption_exact_match": base_acc, "lr": a.lr, "batch": a.batch,
-                "seed": a.seed}
+                "seed": a.seed, "continued_from": previous}
     lora.save_adapter(lm, a.out, a.rank, a.alpha, targets, config["_name_or_path"],
                       {"style": a.style, "prompt": CAPTION_PROMPT, "training": training})
     log(f"wrote {a.out}")

@@ -152,6 +152,11 @@ public final class SceneEvaluation {
         return s.id() + (question < 0 ? "/caption" : "/q" + question);
     }
 
+    /** {@code text} as the tokenizer's decoder writes it ("circle ." becomes "circle."): what an answer reads. */
+    private String asDecoded(String text) {
+        return model.tokenizer().decode(model.tokenizer().encode(text));
+    }
+
     private SceneOutcome outcome(Scene s, Results r) {
         List<SceneOutcome.QuestionOutcome> qs = new ArrayList<>();
         for (int i = 0; i < s.questions().size(); i++) {
@@ -159,7 +164,7 @@ public final class SceneEvaluation {
             qs.add(new SceneOutcome.QuestionOutcome(q.type().id(), q.question(), q.answer(),
                     r.texts().getOrDefault(postId(s, i), "")));
         }
-        String expected = style == null ? s.caption() : style.render(s.objects());
+        String expected = style == null ? s.caption() : asDecoded(style.render(s.objects()));
         return new SceneOutcome(s.id(), expected, r.texts().getOrDefault(postId(s, -1), ""), qs);
     }
 
