@@ -105,6 +105,8 @@ final class BenchDecodeCommand implements Callable<Integer> {
             report(decoders, results);
             if (graphs.contains("merged")) {
                 compareSteps(decoders.get("step"), decoders.get("merged"), lengths.get(0));
+            } else if (graphs.contains("mixed")) {
+                compareAdapterSteps(decoders.get("base"), decoders.get("mixed"), lengths.get(0));
             }
         } finally {
             decoders.values().forEach(LlamaDecoder::close);
@@ -221,6 +223,27 @@ final class BenchDecodeCommand implements Callable<Integer> {
                                 + "%.3f ms (p25 %.3f), merged p50 %.3f ms (p25 %.3f); merged / step graph x%.2f%n", c,
                         r.cached(), r.firstP50Ms(), r.firstP25Ms(), r.secondP50Ms(), r.secondP25Ms(),
                         r.secondOverFirst());
+            }
+        }
+    }
+
+    /**
+     * One decode step alone at each concurrency's batch size, the base model's plain step graph and a mixed step on
+     * the LoRA step graph (row r with adapter r mod (adapters + 1)) alternating step by step.
+     */
+    private void compareAdapterSteps(LlamaDecoder base, LlamaDecoder mixed, int promptTokens) {
+        for (int c : concurrency) {
+            StepComparison.Result r = StepComparison.run(base, mixed, c, promptTokens + 12, 20, 100 * rounds);
+            if (json) {
+                JsonLines.print(JsonLines.object().put("step_rows", c).put("step_cached_tokens", r.cached())
+                        .put("base_p50_ms", r.firstP50Ms()).put("mixed_p50_ms", r.secondP50Ms())
+                        .put("base_p25_ms", r.firstP25Ms()).put("mixed_p25_ms", r.secondP25Ms())
+                        .put("mixed_over_base_step_throughput", 1 / r.secondOverFirst()));
+            } else {
+                System.out.printf("one decode step of %3d rows (%d cached tokens each), alternating: base p50 %.3f ms "
+                                + "(p25 %.3f), mixed adapters p50 %.3f ms (p25 %.3f); mixed / base step throughput "
+                                + "x%.2f%n", c, r.cached(), r.firstP50Ms(), r.firstP25Ms(), r.secondP50Ms(),
+                        r.secondP25Ms(), 1 / r.secondOverFirst());
             }
         }
     }

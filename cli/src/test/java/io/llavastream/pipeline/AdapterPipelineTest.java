@@ -2,7 +2,11 @@ package io.llavastream.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.llavastream.model.EngineOptions;
+import io.llavastream.model.LlavaModel;
 import io.llavastream.model.ModelDirectory;
+import io.llavastream.model.adapter.AdapterSpecs;
+import io.llavastream.rules.PostChecks;
 import io.llavastream.rules.DeadLetterReason;
 import io.llavastream.schemas.Answer;
 import io.llavastream.schemas.DeadLetter;
@@ -27,6 +31,7 @@ import org.junit.jupiter.api.Test;
  * its source's adapter (source.adapters), one decode worker serves the catalog and terse adapters and the base
  * model in the same batches, and every answer comes out in its adapter's style, tagged with it. A source mapped to
  * an adapter the worker has not loaded gets an ERROR answer and a dead letter naming it, and the worker goes on.
+ * Replay with the same source adapters reproduces every answer's tokens and tag.
  */
 class AdapterPipelineTest {
     static final int PER_SOURCE = 4;
@@ -96,6 +101,22 @@ class AdapterPipelineTest {
             assertThat(letters).anySatisfy(d -> {
                 assertThat(d.getErrorType()).isEqualTo(DeadLetterReason.BAD_DECODE_REQUEST.name());
                 assertThat(d.getErrorMessage()).contains("unknown adapter 'contracts'");
+            });
+            // replay with the same source adapters gives every answer's very tokens and tag again
+            try (LlavaModel model = LlavaModel.load(ModelDirectory.bundled(), EngineOptions.threads(1),
+                    AdapterSpecs.parse(List.of("catalog", "terse"), ModelDirectory.bundled()))) {
+                new Replay(Map.of("bootstrap.servers", pipeline.bootstrapServers()), pipeline.registry(), model, 8,
+                        PostChecks.defaults()).adapters(Map.of("shop", "catalog", "blog", "terse"), "")
+                        .run(PostExport.Range.all(), x -> { }, () -> { });
+            }
+            Map<String, Answer> replayed = new HashMap<>();
+            client.read(Topics.REPLAY_ANSWERS, Duration.ofSeconds(60), r -> replayed.put(r.value().getTask()
+                    .getPostId(), r.value()), () -> replayed.size() >= expected);
+            answers.forEach((post, live) -> {
+                if (live.getFinishReason() != FinishReason.ERROR) {
+                    assertThat(replayed.get(post).getTokenIds()).as(post).isEqualTo(live.getTokenIds());
+                    assertThat(replayed.get(post).getAdapter()).as(post).isEqualTo(live.getAdapter());
+                }
             });
         }
     }
