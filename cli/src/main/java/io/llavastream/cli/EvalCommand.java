@@ -50,7 +50,8 @@ final class EvalCommand implements Callable<Integer> {
             });
         }
         if (json) {
-            JsonLines.print(((com.fasterxml.jackson.databind.node.ObjectNode) JsonLines.JSON.valueToTree(r)).put("adapter", name));
+            com.fasterxml.jackson.databind.node.ObjectNode out = JsonLines.JSON.valueToTree(r);
+            JsonLines.print(out.put("adapter", name));
         } else {
             System.out.printf("model %s%s, %d scenes of seed %d, %.1fs%n", r.modelId(),
                     name.isEmpty() ? "" : " with adapter " + name, r.scenes(), r.seed(), r.seconds());

@@ -29,8 +29,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * the topology's post checks, task splitting and prompt rule (per-source prompts included, from the same settings)
  * and the workers' stage machines, without any consumer group, so the live groups are not disturbed. Images whose
  * features the vision cache already holds for this model's vision tower skip the vision stage. Answers go to
- * {@link Topics#REPLAY_ANSWERS} keyed "&lt;model id&gt;|&lt;task id&gt;" ("&lt;model id&gt;+&lt;adapter&gt;|..." for an answer
- * of a LoRA adapter, see {@link #adapters}), tagged with the model id; the live answers
+ * {@link Topics#REPLAY_ANSWERS} keyed "&lt;model id&gt;|&lt;task id&gt;" ("&lt;model id&gt;+&lt;adapter&gt;|..." for
+ * an answer of a LoRA adapter, see {@link #adapters}), tagged with the model id; the live answers
  * stay untouched. New vision features fill the cache.
  *
  * <p>Reads {@link Topics#POSTS} (the range) and {@link Topics#VISION_FEATURES}; writes {@link Topics#REPLAY_ANSWERS},

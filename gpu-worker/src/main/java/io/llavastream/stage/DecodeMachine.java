@@ -362,7 +362,8 @@ public final class DecodeMachine implements StageMachine<DecodeRequest> {
         Answer a = Answer.newBuilder().setTask(r.getTask()).setText(parts.tokenizer().decode(g.tokenIds()))
                 .setTokenIds(Arrays.stream(g.tokenIds()).boxed().toList())
                 .setFinishReason(FinishReason.valueOf(g.finishReason().name())).setModelId(parts.modelId())
-                .setTimings(t).setError(null).setCompletedAt(clock.instant()).setAdapter(r.getTask().getAdapter()).build();
+                .setTimings(t).setError(null).setCompletedAt(clock.instant()).setAdapter(r.getTask().getAdapter())
+                .build();
         return new Output<>(Topics.ANSWERS, r.getTask().getTaskId(), a);
     }
 

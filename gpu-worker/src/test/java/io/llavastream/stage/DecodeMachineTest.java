@@ -431,7 +431,8 @@ class DecodeMachineTest {
         Finished unknown = done.get("unknown");
         assertThat(unknown.result().isFailure()).isTrue();
         assertThat(unknown.result().failure().orElseThrow().reason()).isEqualTo(DeadLetterReason.BAD_DECODE_REQUEST);
-        assertThat(unknown.result().failure().orElseThrow().message()).contains("unknown adapter 'legal'").contains("[catalog]");
+        assertThat(unknown.result().failure().orElseThrow().message()).contains("unknown adapter 'legal'")
+                .contains("[catalog]");
         assertThat(((Answer) unknown.result().outputs().get(0).value()).getFinishReason())
                 .isEqualTo(FinishReason.ERROR);
     }

@@ -41,6 +41,7 @@ class AdapterStartupTest {
     void aDecodeWorkerNamingAnAdapterThatIsNotThereRefusesToStartNamingTheMissingFile() {
         assertThatThrownBy(() -> Workers.create(ModelDirectory.bundled(), EngineOptions.cpu(), decode("legal"), null))
                 .isInstanceOf(AdapterException.class)
-                .hasMessageContaining(ModelDirectory.bundled().resolve("adapters/legal/adapter_config.json").toString());
+                .hasMessageContaining(ModelDirectory.bundled().resolve("adapters/legal/adapter_config.json")
+                        .toString());
     }
 }

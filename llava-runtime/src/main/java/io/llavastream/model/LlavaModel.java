@@ -44,7 +44,8 @@ public final class LlavaModel implements AutoCloseable {
         this.projector = new Projector(dir, options);
         this.embedder = new TokenEmbedder(dir, options);
         this.merge = MergeParts.tokenMerge(dir);
-        this.decoder = new LlamaDecoder(dir, options, true, io.llavastream.model.adapter.AdapterSet.load(dir, adapters));
+        this.decoder = new LlamaDecoder(dir, options, true,
+                io.llavastream.model.adapter.AdapterSet.load(dir, adapters));
         this.generator = new Generator(decoder, embedder);
         this.textEncoder = new ClipTextEncoder(dir, tokenizer, options);
         this.visionParts = new VisionParts(dir, imageDecoder, imageProcessor, vision, false);

@@ -15,7 +15,8 @@ import java.util.Map;
 
 /**
  * A post becomes one {@link ImageTask} per image, in image order: task id "&lt;post id&gt;/&lt;index&gt;", the
- * image's SHA-256, the prompt of {@link PromptRule}, the source's LoRA adapter ({@link SourceAdapters}), received_at. The image bytes are shared with the post, not
+ * image's SHA-256, the prompt of {@link PromptRule}, the source's LoRA adapter ({@link SourceAdapters}), received_at.
+ * The image bytes are shared with the post, not
  * copied.
  */
 public final class ImageTasks {

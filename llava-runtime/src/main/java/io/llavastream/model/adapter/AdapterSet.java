@@ -142,7 +142,8 @@ public final class AdapterSet {
         for (int row = 0; row < rows; row++) {
             int k = rowAdapters[row];
             if (k < 0 || k > adapters.size()) {
-                throw new AdapterException("adapter index " + k + " of row " + row + "; expected 0.." + adapters.size());
+                throw new AdapterException("adapter index " + k + " of row " + row + "; expected 0.."
+                        + adapters.size());
             }
             for (int c = 0; c < columns; c++) {
                 boolean own = k > 0 && c >= offsets[k - 1] && c < offsets[k - 1] + adapters.get(k - 1).rank();

@@ -120,7 +120,8 @@ class LoraAdapterTest {
     @Test
     void adapterSpecsAreNamesUnderTheModelOrNameEqualsPath() {
         Map<String, Path> specs = AdapterSpecs.parse(List.of("catalog", "x=/tmp/x"), MODEL);
-        assertThat(specs).containsEntry("catalog", MODEL.resolve("adapters/catalog")).containsEntry("x", Path.of("/tmp/x"));
+        assertThat(specs).containsEntry("catalog", MODEL.resolve("adapters/catalog"))
+                .containsEntry("x", Path.of("/tmp/x"));
         assertThatThrownBy(() -> AdapterSpecs.parse(List.of("a", "a"), MODEL)).hasMessageContaining("twice");
         assertThatThrownBy(() -> AdapterSpecs.parse(List.of("a b"), MODEL)).hasMessageContaining("'a b'");
     }
@@ -133,9 +134,11 @@ class LoraAdapterTest {
         FloatBuffer mask = FloatBuffer.allocate(3 * 16);
         set.mask(new int[] {2, 0, 1}, 3, mask);
         float[] m = mask.array();
-        assertThat(java.util.Arrays.copyOfRange(m, 0, 16)).containsExactly(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+        assertThat(java.util.Arrays.copyOfRange(m, 0, 16))
+                .containsExactly(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
         assertThat(java.util.Arrays.copyOfRange(m, 16, 32)).containsOnly(0f);
-        assertThat(java.util.Arrays.copyOfRange(m, 32, 48)).containsExactly(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
+        assertThat(java.util.Arrays.copyOfRange(m, 32, 48))
+                .containsExactly(1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0);
         // the stacked A holds adapter 1's A transposed in its columns: A_cat[i][j] = A[j][i]
         float[] a = set.stackedA(0, "q_proj");
         float[] raw = set.adapter(1).a().get("0.q_proj");
