@@ -459,6 +459,43 @@ class LoraGraphTests(unittest.TestCase):
                 f2[f"past_key_values.{i}.{kv}"] = got[f"present.{i}.{kv}"]
         np.testing.assert_allclose(onnx_eval.run(step, s)["logits"], onnx_eval.run(merged, f2)["logits"], atol=1e-4)
 
+    def test_write_model_dir_with_lora_graphs_in_fp16_keeps_float32_inputs_and_runs(self):
+        g = torch.Generator().manual_seed(5)
+        mods, _, _ = tiny_modules(g)
+        llava_cfg, clip_cfg, pre = tiny_configs()
+        configs = E.derive_configs(mods, llava_cfg, clip_cfg, pre, {"bos_token_id": 1, "eos_token_id": 2},
+                                   "test/llava-tiny", "test/clip-tiny", "fp16", pad_token_id=58, clip_bos_token_id=48)
+        with tempfile.TemporaryDirectory() as tmp:
+            files = {}
+            for name in ("tokenizer.json", "tokenizer_config.json", "clip_tokenizer.json"):
+                files[name] = os.path.join(tmp, "src-" + name)
+                with open(files[name], "w") as f:
+                    json.dump({"name": name}, f)
+            out = os.path.join(tmp, "fp16")
+            E.write_model_dir(out, mods, configs, files, "fp16", lora_targets=["q_proj", "v_proj"])
+            step = onnx.load(os.path.join(out, "onnx", "decoder_step_lora.onnx"))
+        inputs = {i.name: i.type.tensor_type.elem_type for i in step.graph.input}
+        self.assertEqual(inputs["lora_mask"], onnx.TensorProto.FLOAT)
+        self.assertEqual(inputs["lora_A.0.q_proj"], onnx.TensorProto.FLOAT)
+        self.assertNotIn("lora_A.0.k_proj", inputs)
+        lm = mods.lm
+        b, cap, c = 2, 4, 3
+        rng = np.random.default_rng(0)
+        feeds = {"inputs_embeds": rng.normal(0, 1, (b, 1, lm.hidden_size)).astype(np.float32),
+                 "attention_mask": np.ones((b, cap), np.int64), "position_ids": np.full((b, 1), cap, np.int64),
+                 "lora_mask": np.array([[1, 1, 1], [0, 0, 0]], np.float32)}
+        for i in range(lm.num_layers):
+            for kv in ("key", "value"):
+                feeds[f"past_{kv}.{i}"] = rng.normal(0, 1, (b, lm.num_key_value_heads, cap, lm.head_dim)).astype(
+                    np.float32)
+            for n in ("q_proj", "v_proj"):
+                w = getattr(lm.model.layers[i].self_attn, n).weight
+                feeds[f"lora_A.{i}.{n}"] = rng.normal(0, 0.1, (w.shape[1], c)).astype(np.float32)
+                feeds[f"lora_B.{i}.{n}"] = rng.normal(0, 0.1, (c, w.shape[0])).astype(np.float32)
+        logits = onnx_eval.run(step, feeds)["logits"]
+        self.assertEqual(logits.dtype, np.float32)
+        self.assertTrue(np.isfinite(logits).all())
+
 
 class ExportTests(unittest.TestCase):
     @classmethod
