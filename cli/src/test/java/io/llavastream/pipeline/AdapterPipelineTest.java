@@ -59,8 +59,11 @@ class AdapterPipelineTest {
             }
             client.send(PngPosts.of("legal-0", "legal", SceneRenderer.png(scenes.get(0))));
             client.send(PngPosts.of("forum-after", "forum", SceneRenderer.png(scenes.get(1))));
+            io.llavastream.schemas.Post own = PngPosts.of("forum-own", "forum", SceneRenderer.png(scenes.get(2)));
+            own.setAdapter("catalog");  // the post's own adapter overrides its source's (none)
+            client.send(own);
             client.flush();
-            int expected = PER_SOURCE * sources.size() + 2;
+            int expected = PER_SOURCE * sources.size() + 3;
             Map<String, Answer> answers = new HashMap<>();
             client.read(Topics.ANSWERS, Duration.ofSeconds(180), r -> answers.put(r.value().getTask().getPostId(),
                     r.value()), () -> answers.size() >= expected);
@@ -95,6 +98,8 @@ class AdapterPipelineTest {
             assertThat(legal.getError()).contains("unknown adapter 'contracts'").contains("[catalog, terse]");
             assertThat(answers.get("forum-after").getFinishReason()).as("the worker went on")
                     .isEqualTo(FinishReason.EOS);
+            assertThat(answers.get("forum-own").getAdapter()).isEqualTo("catalog");
+            assertThat(answers.get("forum-own").getText()).isEqualTo(answers.get("shop-2").getText());
             List<DeadLetter> letters = new ArrayList<>();
             client.read(Topics.DEAD_LETTERS, Duration.ofSeconds(30), r -> letters.add(r.value()),
                     () -> !letters.isEmpty());

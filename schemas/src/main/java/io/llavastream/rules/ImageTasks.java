@@ -29,14 +29,15 @@ public final class ImageTasks {
     }
 
     /**
-     * As above, every task's adapter being the post's source's entry in {@code sourceAdapters}
-     * ({@link SourceAdapters}; none: the base model).
+     * As above, every task's adapter being the post's own (Post.adapter) or else its source's entry in
+     * {@code sourceAdapters} ({@link SourceAdapters}; none: the base model).
      */
     public static List<ImageTask> split(Post post, PromptRule rule, Map<String, String> sourceAdapters,
                                         Instant receivedAt) {
         List<PostImage> images = post.getImages();
         String prompt = rule.prompt(post.getQuestion(), post.getSource());
-        String adapter = sourceAdapters.getOrDefault(post.getSource(), "");
+        String adapter = post.getAdapter() != null ? post.getAdapter()
+                : sourceAdapters.getOrDefault(post.getSource(), "");
         List<ImageTask> out = new ArrayList<>(images.size());
         for (int i = 0; i < images.size(); i++) {
             PostImage image = images.get(i);

@@ -47,4 +47,13 @@ class SourceAdaptersTest {
     private static PostImage image() {
         return PostImage.newBuilder().setContentType("image/png").setData(ByteBuffer.wrap(new byte[] {1, 2})).build();
     }
+
+    @Test
+    void aPostsOwnAdapterOverridesItsSourcesEntry() {
+        Post post = Post.newBuilder().setId("p").setSource("shop").setCreatedAt(Instant.EPOCH)
+                .setImages(List.of(image())).setAdapter("terse").build();
+        List<ImageTask> tasks = ImageTasks.split(post, PromptRule.defaults(), SourceAdapters.parse("shop=catalog"),
+                Instant.EPOCH);
+        assertThat(tasks.get(0).getTask().getAdapter()).isEqualTo("terse");
+    }
 }
