@@ -154,4 +154,15 @@ class AdapterServingTest {
         }
         assertThat(texts).doesNotHaveDuplicates();
     }
+
+    @Test
+    void aRequestForAnAdapterIndexTheDecoderHasNotLoadedIsRefusedAtSubmitNamingTheLoadedOnes() {
+        try (ContinuousBatcher batcher = model.decodeParts().batcher(2)) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> batcher.submit(new ContinuousBatcher.Request(
+                    "x", prompts.get(0), promptTokens, SamplingParams.greedy(4), 4)))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("adapter index 4")
+                    .hasMessageContaining("[catalog, inventory, terse]");
+            assertThat(batcher.inFlight()).isZero();
+        }
+    }
 }

@@ -145,4 +145,26 @@ class LoraAdapterTest {
         assertThat(a[5 * 16 + 3]).isEqualTo(raw[3 * 128 + 5]);
         assertThat(a[5 * 16 + 8 + 3]).isEqualTo(raw[3 * 128 + 5]);
     }
+
+    @Test
+    void aModelDirectoryWithoutTheAdapterCapableGraphsIsRefusedNamingTheMissingGraph() throws IOException {
+        Path copy = tmp.resolve("model");
+        try (Stream<Path> files = Files.walk(MODEL)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                String rel = MODEL.relativize(f).toString();
+                if (rel.startsWith("reference") || rel.startsWith("adapters") || rel.contains("_lora")) {
+                    continue;
+                }
+                Path target = copy.resolve(rel);
+                Files.createDirectories(target.getParent());
+                Files.copy(f, target);
+            }
+        }
+        ModelDirectory model = ModelDirectory.open(copy);
+        AdapterSet set = AdapterSet.load(model, Map.of("catalog", CATALOG));
+        assertThatThrownBy(() -> new LlamaDecoder(model, EngineOptions.cpu(), true, set))
+                .isInstanceOf(AdapterException.class)
+                .hasMessageContaining(copy.resolve("onnx").resolve(LlamaDecoder.MERGED_LORA_GRAPH).toString())
+                .hasMessageContaining("export_lora_graphs.py");
+    }
 }
