@@ -20,6 +20,7 @@ Writes the layout that tools/train/export_onnx.py writes for the demo model:
                              -> logits [B,1,V], new_key.{i}/new_value.{i} [B,KVH,1,hd]
   onnx/text_encoder.onnx     input_ids [B,T], attention_mask [B,T] -> text_embeds [B,E]
   onnx/vision_encoder.onnx   pixel_values -> projected image features (for transformers.js)
+  onnx/decoder_*_lora.onnx   with --lora-graphs: the adapter-capable decoders (docs/adapters.md)
   reference/                 with --golden: transformers' own outputs for a few images and prompts
   export_report.json         versions, and how far our graphs' torch modules are from transformers' modules
 
@@ -229,7 +230,7 @@ def derive_configs(mods: Modules, llava_cfg: dict, clip_cfg: dict, preprocessor:
             "generation_config.json": gen}
 
 
-def write_model_dir(out, mods: Modules, configs: dict, files: dict, dtype, external=None):
+def write_model_dir(out, mods: Modules, configs: dict, files: dict, dtype, external=None, lora_targets=None):
     """Writes configs ({name: dict}), copies files ({name in out: source path}), exports the graphs."""
     os.makedirs(out, exist_ok=True)
     for name, obj in configs.items():
@@ -240,7 +241,8 @@ def write_model_dir(out, mods: Modules, configs: dict, files: dict, dtype, exter
     onnx_dir = os.path.join(out, "onnx")
     for stale in glob.glob(os.path.join(onnx_dir, "export-*")):
         shutil.rmtree(stale, ignore_errors=True)
-    return G.export_graphs(onnx_dir, mods.graph_specs(),
+    specs = mods.graph_specs() + (G.lora_graph_specs(mods.lm, lora_targets) if lora_targets else [])
+    return G.export_graphs(onnx_dir, specs,
                            finalize=lambda tmp, final: onnx_tools.finalize(tmp, final, dtype, external, log), log=log)
 
 
@@ -497,6 +499,10 @@ def main(argv=None):
     ap.add_argument("--no-verify", action="store_true", help="skip comparing our modules with transformers'")
     ap.add_argument("--check-onnx", action="store_true", help="run the written graphs with onnxruntime")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
+    ap.add_argument("--lora-graphs", metavar="MODULES", help="also write the adapter-capable decoders "
+                    "(decoder_model_merged_lora.onnx, decoder_step_lora.onnx) taking LoRA inputs for these "
+                    "comma-separated projections, e.g. " + ",".join(G.LORA_MODULES) + " (docs/adapters.md); they "
+                    "hold a second copy of the decoder weights")
     a = ap.parse_args(argv)
     if a.threads:
         torch.set_num_threads(a.threads)
@@ -560,7 +566,8 @@ def main(argv=None):
                 files[extra] = src("llava", extra)
         if "tokenizer_config.json" not in files:
             raise FileNotFoundError("the processor wrote no tokenizer_config.json")
-        write_model_dir(a.out, mods, configs, files, a.dtype)
+        write_model_dir(a.out, mods, configs, files, a.dtype,
+                        lora_targets=[m for m in (a.lora_graphs or "").split(",") if m] or None)
     if a.check_onnx:
         report["onnxruntime_max_rel_diff"] = check_onnx(a.out, mods, a.dtype)
     with open(os.path.join(a.out, "export_report.json"), "w") as f:

@@ -747,6 +747,43 @@ def graph_specs(tower, layers, strategy, projector, lm, text, embed_tower=None, 
     ]
 
 
+LORA_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+
+
+def lora_graph_specs(lm, targets=LORA_MODULES, batch=2, past_len=3, t=4):
+    """The adapter-capable decoders (docs/adapters.md), as graph specs: decoder_model_merged_lora.onnx and
+    decoder_step_lora.onnx take the base graphs' inputs plus lora_mask [B, C] and lora_A.{i}.{module} [in, C],
+    lora_B.{i}.{module} [C, out] for every layer and target projection (tools/train/lora.py, which the demo model's
+    export_lora_graphs.py uses too). A PEFT LoRA adapter of the checkpoint's language model is then served as it
+    is: copy its adapter_config.json and adapter_model.safetensors into MODEL/adapters/NAME/.
+    """
+    import sys
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "train"))
+    import lora
+    targets = list(targets)
+    layers = list(lm.model.layers)
+    lora_in, lora_axes = lora.lora_example_inputs(layers, targets, batch, locate=lora.hf_locate)
+    names = lora.lora_input_names(len(layers), targets)
+    past = [torch.randn(batch, lm.num_key_value_heads, past_len, lm.head_dim) for _ in range(2 * lm.num_layers)]
+    emb = torch.randn(batch, t, lm.hidden_size)
+    mask = torch.ones(batch, past_len + t, dtype=torch.long)
+    pos = torch.arange(past_len, past_len + t).expand(batch, t)
+    dec_in, dec_out, dec_axes = decoder_io(lm.num_layers)
+    step_in, step_out, step_axes = step_io(lm.num_layers)
+    cap = past_len + 2
+    step_past = [torch.randn(batch, lm.num_key_value_heads, cap, lm.head_dim) for _ in range(2 * lm.num_layers)]
+    step_mask = torch.ones(batch, cap, dtype=torch.long)
+    step_mask[0, past_len:] = 0
+    step_pos = step_mask.sum(-1, keepdim=True)
+    return [
+        ("decoder_model_merged_lora.onnx", lora.LoraGraph(DecoderGraph(lm), layers, targets, lora.hf_locate),
+         (emb, mask, pos, *past, *lora_in), dec_in + names, dec_out, {**dec_axes, **lora_axes}),
+        ("decoder_step_lora.onnx", lora.LoraGraph(DecoderStepGraph(lm), layers, targets, lora.hf_locate),
+         (emb[:, :1], step_mask, step_pos, *step_past, *lora_in), step_in + names, step_out,
+         {**step_axes, **lora_axes}),
+    ]
+
+
 def export_graphs(onnx_dir, specs, finalize=None, log=print):
     """Exports each graph spec; finalize(tmp_path, final_path) writes the final file (fp16 conversion, external data).
 

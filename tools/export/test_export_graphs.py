@@ -392,6 +392,111 @@ def normalise(sig):
     return {k: [(n, t, [f(d) for d in dims]) for n, t, dims in v] for k, v in sig.items()}
 
 
+class LoraGraphTests(unittest.TestCase):
+    """The adapter-capable decoders of a tiny random Llama (GQA, 2 layers): rows with different adapters and a base
+    row in one run give what each adapter merged into the weights (W + scale B A) gives, and the base row what the
+    plain decoder gives; the step graph agrees with the merged one."""
+
+    def test_lora_graphs_match_merged_adapter_weights_per_row(self):
+        g = torch.Generator().manual_seed(3)
+        sd = llama_sd(g)
+        lm = G.Llama(sd, G.LlamaSpec(4, 2)).eval()
+        targets = list(G.LORA_MODULES)
+        with tempfile.TemporaryDirectory() as tmp:
+            G.export_graphs(tmp, G.lora_graph_specs(lm, targets), log=LOG)
+            merged = onnx.load(os.path.join(tmp, "decoder_model_merged_lora.onnx"))
+            step = onnx.load(os.path.join(tmp, "decoder_step_lora.onnx"))
+        rng = np.random.default_rng(4)
+        ranks, scale = [2, 3], 0.7
+        layers = lm.num_layers
+        adapters = []
+        for r in ranks:
+            ad = {}
+            for i in range(layers):
+                for n in targets:
+                    w = sd[f"model.layers.{i}.{'self_attn' if n in ('q_proj', 'k_proj', 'v_proj', 'o_proj') else 'mlp'}.{n}.weight"]
+                    ad[(i, n)] = (rng.normal(0, 0.3, (r, w.shape[1])).astype(np.float32),
+                                  rng.normal(0, 0.3, (w.shape[0], r)).astype(np.float32))
+            adapters.append(ad)
+        feeds = {}
+        for i in range(layers):
+            for n in targets:
+                feeds[f"lora_A.{i}.{n}"] = np.concatenate([ad[(i, n)][0].T for ad in adapters], axis=1)
+                feeds[f"lora_B.{i}.{n}"] = np.concatenate([ad[(i, n)][1].T * scale for ad in adapters], axis=0)
+        t, d = 4, lm.hidden_size
+        emb = rng.normal(0, 1, (3, t, d)).astype(np.float32)
+        lmask = np.zeros((3, sum(ranks)), np.float32)
+        lmask[0, :ranks[0]] = 1
+        lmask[1, ranks[0]:] = 1
+        f = dict(feeds, inputs_embeds=emb, attention_mask=np.ones((3, t), np.int64),
+                 position_ids=np.tile(np.arange(t, dtype=np.int64), (3, 1)), lora_mask=lmask)
+        for i in range(layers):
+            for kv in ("key", "value"):
+                f[f"past_key_values.{i}.{kv}"] = np.zeros((3, lm.num_key_value_heads, 0, lm.head_dim), np.float32)
+        got = onnx_eval.run(merged, f)
+        for row, ad in enumerate(adapters + [None]):
+            msd = dict(sd)
+            for (i, n), (a, b) in (ad or {}).items():
+                key = f"model.layers.{i}.{'self_attn' if n in ('q_proj', 'k_proj', 'v_proj', 'o_proj') else 'mlp'}.{n}.weight"
+                msd[key] = sd[key] + scale * torch.from_numpy(b @ a)
+            ref = G.Llama(msd, G.LlamaSpec(4, 2)).eval()
+            pos = torch.arange(t)[None]
+            with torch.no_grad():
+                want, _ = ref(torch.from_numpy(emb[row:row + 1]), pos, G.causal_allowed(torch.ones(1, t, dtype=torch.long), pos))
+            np.testing.assert_allclose(got["logits"][row], want.numpy()[0], atol=1e-4, err_msg=f"row {row}")
+        # one step on the step graph over the prefill's cache equals the merged graph's next position
+        cap = t + 2
+        new = rng.normal(0, 1, (3, 1, d)).astype(np.float32)
+        s = dict(feeds, lora_mask=lmask, inputs_embeds=new, attention_mask=np.array([[1] * t + [0, 0]] * 3, np.int64),
+                 position_ids=np.full((3, 1), t, np.int64))
+        f2 = dict(feeds, lora_mask=lmask, inputs_embeds=new, attention_mask=np.ones((3, t + 1), np.int64),
+                  position_ids=np.full((3, 1), t, np.int64))
+        for i in range(layers):
+            for kv in ("key", "value"):
+                cache = np.zeros((3, lm.num_key_value_heads, cap, lm.head_dim), np.float32)
+                cache[:, :, :t] = got[f"present.{i}.{kv}"]
+                s[f"past_{kv}.{i}"] = cache
+                f2[f"past_key_values.{i}.{kv}"] = got[f"present.{i}.{kv}"]
+        np.testing.assert_allclose(onnx_eval.run(step, s)["logits"], onnx_eval.run(merged, f2)["logits"], atol=1e-4)
+
+    def test_write_model_dir_with_lora_graphs_in_fp16_keeps_float32_inputs_and_runs(self):
+        g = torch.Generator().manual_seed(5)
+        mods, _, _ = tiny_modules(g)
+        llava_cfg, clip_cfg, pre = tiny_configs()
+        configs = E.derive_configs(mods, llava_cfg, clip_cfg, pre, {"bos_token_id": 1, "eos_token_id": 2},
+                                   "test/llava-tiny", "test/clip-tiny", "fp16", pad_token_id=58, clip_bos_token_id=48)
+        with tempfile.TemporaryDirectory() as tmp:
+            files = {}
+            for name in ("tokenizer.json", "tokenizer_config.json", "clip_tokenizer.json"):
+                files[name] = os.path.join(tmp, "src-" + name)
+                with open(files[name], "w") as f:
+                    json.dump({"name": name}, f)
+            out = os.path.join(tmp, "fp16")
+            E.write_model_dir(out, mods, configs, files, "fp16", lora_targets=["q_proj", "v_proj"])
+            step = onnx.load(os.path.join(out, "onnx", "decoder_step_lora.onnx"))
+        inputs = {i.name: i.type.tensor_type.elem_type for i in step.graph.input}
+        self.assertEqual(inputs["lora_mask"], onnx.TensorProto.FLOAT)
+        self.assertEqual(inputs["lora_A.0.q_proj"], onnx.TensorProto.FLOAT)
+        self.assertNotIn("lora_A.0.k_proj", inputs)
+        lm = mods.lm
+        b, cap, c = 2, 4, 3
+        rng = np.random.default_rng(0)
+        feeds = {"inputs_embeds": rng.normal(0, 1, (b, 1, lm.hidden_size)).astype(np.float32),
+                 "attention_mask": np.ones((b, cap), np.int64), "position_ids": np.full((b, 1), cap, np.int64),
+                 "lora_mask": np.array([[1, 1, 1], [0, 0, 0]], np.float32)}
+        for i in range(lm.num_layers):
+            for kv in ("key", "value"):
+                feeds[f"past_{kv}.{i}"] = rng.normal(0, 1, (b, lm.num_key_value_heads, cap, lm.head_dim)).astype(
+                    np.float32)
+            for n in ("q_proj", "v_proj"):
+                w = getattr(lm.model.layers[i].self_attn, n).weight
+                feeds[f"lora_A.{i}.{n}"] = rng.normal(0, 0.1, (w.shape[1], c)).astype(np.float32)
+                feeds[f"lora_B.{i}.{n}"] = rng.normal(0, 0.1, (c, w.shape[0])).astype(np.float32)
+        logits = onnx_eval.run(step, feeds)["logits"]
+        self.assertEqual(logits.dtype, np.float32)
+        self.assertTrue(np.isfinite(logits).all())
+
+
 class ExportTests(unittest.TestCase):
     @classmethod
     def setUpClass(cls):

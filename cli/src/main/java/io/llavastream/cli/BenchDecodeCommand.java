@@ -1,5 +1,8 @@
 package io.llavastream.cli;
 
+import io.llavastream.model.adapter.AdapterSet;
+import io.llavastream.model.adapter.AdapterSpecs;
+
 import io.llavastream.model.EncodedImages;
 import io.llavastream.model.LlavaModel;
 import io.llavastream.model.bench.DecodeThroughput;
@@ -46,6 +49,12 @@ final class BenchDecodeCommand implements Callable<Integer> {
             + "merged (decoder_model_merged.onnx over the same cache, which copies it every step), or both "
             + "(alternating, with the ratio step / merged). Default ${DEFAULT-VALUE}.")
     String decodeGraph;
+    @Option(names = "--adapters", split = ",", paramLabel = "NAME", description = "Compare mixed-adapter decoding "
+            + "with the base model alone, alternating run by run at each concurrency: 'base' runs the plain step "
+            + "graph with no adapters; 'mixed' loads these LoRA adapters (NAME = adapters/NAME of the model, or "
+            + "NAME=PATH) on the adapter-capable graphs and cycles the requests over the base model and every "
+            + "adapter. Reports mixed / base tokens/s (docs/adapters.md). Replaces --decode-graph.")
+    List<String> adapters;
     @Option(names = "--rounds", defaultValue = "1", description = "Runs per graph and concurrency; figures are "
             + "medians (default ${DEFAULT-VALUE}).")
     int rounds;
@@ -58,11 +67,15 @@ final class BenchDecodeCommand implements Callable<Integer> {
         if (rounds < 1) {
             throw new IllegalArgumentException("--rounds must be >= 1, got " + rounds);
         }
-        List<String> graphs = "both".equals(decodeGraph) ? List.of("step", "merged") : List.of(decodeGraph);
+        List<String> graphs = adapters != null ? List.of("base", "mixed")
+                : "both".equals(decodeGraph) ? List.of("step", "merged") : List.of(decodeGraph);
         Map<String, LlamaDecoder> decoders = new LinkedHashMap<>();
         try (LlavaModel model = modelOptions.load()) {
             for (String g : graphs) {
-                decoders.put(g, new LlamaDecoder(model.directory(), modelOptions.engineOptions(), "step".equals(g)));
+                AdapterSet set = "mixed".equals(g) ? AdapterSet.load(model.directory(),
+                        AdapterSpecs.parse(adapters, model.directory().root())) : AdapterSet.EMPTY;
+                decoders.put(g, new LlamaDecoder(model.directory(), modelOptions.engineOptions(), !"merged".equals(g),
+                        set));
             }
             List<float[]> prompts = new ArrayList<>();
             List<Integer> lengths = new ArrayList<>();
@@ -74,7 +87,8 @@ final class BenchDecodeCommand implements Callable<Integer> {
             }
             Map<String, List<List<DecodeThroughput.Result>>> results = new LinkedHashMap<>();
             for (String g : graphs) {
-                DecodeThroughput.run(decoders.get(g), model.embedder(), prompts, lengths, 4, 16, maxNewTokens);  // warm-up
+                DecodeThroughput.run(decoders.get(g), model.embedder(), prompts, lengths, 4, 16, maxNewTokens,
+                        adapterCycle(decoders.get(g)));  // warm-up
                 results.put(g, new ArrayList<>());
                 for (int i = 0; i < concurrency.size(); i++) {
                     results.get(g).add(new ArrayList<>());
@@ -84,13 +98,15 @@ final class BenchDecodeCommand implements Callable<Integer> {
                 for (int i = 0; i < concurrency.size(); i++) {
                     for (String g : graphs) {
                         results.get(g).get(i).add(DecodeThroughput.run(decoders.get(g), model.embedder(), prompts,
-                                lengths, concurrency.get(i), requests, maxNewTokens));
+                                lengths, concurrency.get(i), requests, maxNewTokens, adapterCycle(decoders.get(g))));
                     }
                 }
             }
             report(decoders, results);
-            if (graphs.size() == 2) {
+            if (graphs.contains("merged")) {
                 compareSteps(decoders.get("step"), decoders.get("merged"), lengths.get(0));
+            } else if (graphs.contains("mixed")) {
+                compareAdapterSteps(decoders.get("base"), decoders.get("mixed"), lengths.get(0));
             }
         } finally {
             decoders.values().forEach(LlamaDecoder::close);
@@ -98,10 +114,20 @@ final class BenchDecodeCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** Request i's adapter: i mod (adapters + 1), so the base model and every adapter take turns (0 = base). */
+    private static java.util.function.IntUnaryOperator adapterCycle(LlamaDecoder decoder) {
+        int n = decoder.adapters().size() + 1;
+        return i -> i % n;
+    }
+
     private void report(Map<String, LlamaDecoder> decoders, Map<String, List<List<DecodeThroughput.Result>>> results) {
         int threads = modelOptions.engineOptions().intraOpThreads();
         for (String g : results.keySet()) {
-            String graph = decoders.get(g).hasStepGraph() ? "decoder_step.onnx" : "decoder_model_merged.onnx";
+            LlamaDecoder d = decoders.get(g);
+            boolean lora = !d.adapters().isEmpty();
+            String graph = (d.hasStepGraph() ? (lora ? LlamaDecoder.STEP_LORA_GRAPH : LlamaDecoder.STEP_GRAPH)
+                    : (lora ? LlamaDecoder.MERGED_LORA_GRAPH : "decoder_model_merged.onnx"))
+                    + (lora ? " (requests cycle over the base and " + d.adapters().names() + ")" : "");
             if (!json) {
                 System.out.printf("decode steps on %s, %d intra-op threads at every concurrency%s%n", graph, threads,
                         rounds > 1 ? ", medians of " + rounds + " runs" : "");
@@ -136,8 +162,29 @@ final class BenchDecodeCommand implements Callable<Integer> {
                 }
             }
         }
-        if (results.size() == 2) {
+        if (results.containsKey("mixed")) {
+            compareAdapters(results.get("mixed"), results.get("base"));
+        } else if (results.size() == 2) {
             compare(results.get("step"), results.get("merged"));
+        }
+    }
+
+    /** Per concurrency, mixed-adapter tokens/s over the base model's alone (medians). */
+    private void compareAdapters(List<List<DecodeThroughput.Result>> mixed, List<List<DecodeThroughput.Result>> base) {
+        for (int i = 0; i < mixed.size(); i++) {
+            double e2e = median(mixed.get(i), DecodeThroughput.Result::tokensPerSecond)
+                    / median(base.get(i), DecodeThroughput.Result::tokensPerSecond);
+            double steps = median(mixed.get(i), r -> r.stats().stepTokensPerSecond())
+                    / median(base.get(i), r -> r.stats().stepTokensPerSecond());
+            if (json) {
+                JsonLines.print(JsonLines.object().put("concurrency", concurrency.get(i))
+                        .put("adapters", String.join(",", adapters))
+                        .put("mixed_over_base_tokens_per_second", e2e)
+                        .put("mixed_over_base_step_tokens_per_second", steps));
+            } else {
+                System.out.printf("concurrency %3d: mixed adapters / base alone = x%.2f end to end, x%.2f decode "
+                        + "steps alone%n", concurrency.get(i), e2e, steps);
+            }
         }
     }
 
@@ -176,6 +223,27 @@ final class BenchDecodeCommand implements Callable<Integer> {
                                 + "%.3f ms (p25 %.3f), merged p50 %.3f ms (p25 %.3f); merged / step graph x%.2f%n", c,
                         r.cached(), r.firstP50Ms(), r.firstP25Ms(), r.secondP50Ms(), r.secondP25Ms(),
                         r.secondOverFirst());
+            }
+        }
+    }
+
+    /**
+     * One decode step alone at each concurrency's batch size, the base model's plain step graph and a mixed step on
+     * the LoRA step graph (row r with adapter r mod (adapters + 1)) alternating step by step.
+     */
+    private void compareAdapterSteps(LlamaDecoder base, LlamaDecoder mixed, int promptTokens) {
+        for (int c : concurrency) {
+            StepComparison.Result r = StepComparison.run(base, mixed, c, promptTokens + 12, 20, 100 * rounds);
+            if (json) {
+                JsonLines.print(JsonLines.object().put("step_rows", c).put("step_cached_tokens", r.cached())
+                        .put("base_p50_ms", r.firstP50Ms()).put("mixed_p50_ms", r.secondP50Ms())
+                        .put("base_p25_ms", r.firstP25Ms()).put("mixed_p25_ms", r.secondP25Ms())
+                        .put("mixed_over_base_step_throughput", 1 / r.secondOverFirst()));
+            } else {
+                System.out.printf("one decode step of %3d rows (%d cached tokens each), alternating: base p50 %.3f ms "
+                                + "(p25 %.3f), mixed adapters p50 %.3f ms (p25 %.3f); mixed / base step throughput "
+                                + "x%.2f%n", c, r.cached(), r.firstP50Ms(), r.firstP25Ms(), r.secondP50Ms(),
+                        r.secondP25Ms(), 1 / r.secondOverFirst());
             }
         }
     }

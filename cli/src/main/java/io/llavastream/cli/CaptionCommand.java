@@ -31,6 +31,8 @@ import picocli.CommandLine.Parameters;
         description = "Caption (or ask about) image files in-process, with no Kafka, through the same stage "
                 + "machines and prompt rule as the pipeline (InProcessDriver).")
 final class CaptionCommand implements Callable<Integer> {
+    /** The source of the posts this command makes of its files. */
+    private static final String SOURCE = "caption";
     @Mixin
     ModelOptions modelOptions;
     @Mixin
@@ -47,6 +49,9 @@ final class CaptionCommand implements Callable<Integer> {
     float topP;
     @Option(names = "--seed", defaultValue = "0", description = "Sampling seed (default ${DEFAULT-VALUE}).")
     long seed;
+    @Option(names = "--adapter", paramLabel = "NAME", description = "Decode with this LoRA adapter (docs/adapters.md): "
+            + "NAME = the model directory's adapters/NAME, or NAME=PATH. Default: the base model.")
+    String adapter;
     @Option(names = "--json", description = "One JSON object per image: file, prompt, text, token_ids.")
     boolean json;
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "Image files (PNG, JPEG, GIF, BMP, WebP).")
@@ -79,9 +84,12 @@ final class CaptionCommand implements Callable<Integer> {
                 refused.put(taskId.substring(0, taskId.lastIndexOf('/')), failure);
             }
         };
-        try (LlavaModel model = modelOptions.load();
+        List<String> adapters = adapter == null ? List.of() : List.of(adapter);
+        String adapterName = adapter == null ? "" : adapter.split("=", 2)[0].strip();
+        try (LlavaModel model = modelOptions.load(adapters);
              InProcessDriver driver = new InProcessDriver(model, PostChecks.defaults().withPrompts(rule), 8, params,
                      tensorDtype.dtype(), new VisionCache(), Clock.systemUTC(), sink)) {
+            driver.sourceAdapters(adapterName.isEmpty() ? Map.of() : Map.of(SOURCE, adapterName));
             for (int i = 0; i < files.size(); i++) {
                 driver.submit(post(i, question));
             }
@@ -103,7 +111,7 @@ final class CaptionCommand implements Callable<Integer> {
         } catch (IOException e) {
             bytes = new byte[0];
         }
-        Post p = PngPosts.of(postId(i), "caption", bytes);
+        Post p = PngPosts.of(postId(i), SOURCE, bytes);
         p.setQuestion(question);
         return p;
     }
@@ -130,7 +138,8 @@ final class CaptionCommand implements Callable<Integer> {
         out.put("text", a.getText());
         out.putArray("token_ids").addAll(a.getTokenIds().stream()
                 .map(JsonLines.JSON.getNodeFactory()::numberNode).toList());
-        out.put("finish_reason", a.getFinishReason().name().toLowerCase()).put("model_id", a.getModelId());
+        out.put("finish_reason", a.getFinishReason().name().toLowerCase()).put("model_id", a.getModelId())
+                .put("adapter", a.getAdapter());
         print(out, file + ": " + a.getText());
         return true;
     }

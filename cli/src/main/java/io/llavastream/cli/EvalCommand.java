@@ -25,6 +25,10 @@ final class EvalCommand implements Callable<Integer> {
     boolean json;
     @Mixin
     TensorDtypeOption tensorDtype;
+    @Option(names = "--adapter", paramLabel = "NAME", description = "Decode with this LoRA adapter (NAME = the model "
+            + "directory's adapters/NAME, or NAME=PATH); captions are then scored against the adapter's declared "
+            + "style (docs/adapters.md). Default: the base model.")
+    String adapter;
     @Option(names = "--verbose", description = "Print every scene's wrong answers.")
     boolean verbose;
 
@@ -34,8 +38,10 @@ final class EvalCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--count must be >= 1, got " + count);
         }
         EvalResult r;
-        try (LlavaModel model = modelOptions.load(); Progress p = new Progress("eval", count)) {
-            r = new SceneEvaluation(model, tensorDtype.dtype()).run(seed, count, s -> {
+        String name = adapter == null ? "" : adapter.split("=", 2)[0].strip();
+        try (LlavaModel model = modelOptions.load(adapter == null ? java.util.List.of() : java.util.List.of(adapter));
+             Progress p = new Progress("eval", count)) {
+            r = new SceneEvaluation(model, tensorDtype.dtype(), name).run(seed, count, s -> {
                 p.step();
                 if (verbose && !s.captionCorrect()) {
                     System.err.println(s.sceneId() + " caption: got '" + s.caption() + "' expected '"
@@ -44,10 +50,11 @@ final class EvalCommand implements Callable<Integer> {
             });
         }
         if (json) {
-            JsonLines.print(r);
+            com.fasterxml.jackson.databind.node.ObjectNode out = JsonLines.JSON.valueToTree(r);
+            JsonLines.print(out.put("adapter", name));
         } else {
-            System.out.printf("model %s, %d scenes of seed %d, %.1fs%n", r.modelId(), r.scenes(), r.seed(),
-                    r.seconds());
+            System.out.printf("model %s%s, %d scenes of seed %d, %.1fs%n", r.modelId(),
+                    name.isEmpty() ? "" : " with adapter " + name, r.scenes(), r.seed(), r.seconds());
             System.out.printf("caption exact-match  %.1f%%%n", 100 * r.captionExactMatch());
             System.out.printf("VQA accuracy         %.1f%%  %s%n", 100 * r.vqaAccuracy(), r.vqaByType());
             System.out.printf("retrieval R@1        %.3f (strict, same scene: %.3f), pools of %d%n",

@@ -43,6 +43,13 @@ final class ModelOptions {
         return LlavaModel.load(model != null ? model : ModelDirectory.bundled(), engineOptions());
     }
 
+    /** The model with LoRA adapters, each NAME (adapters/NAME of the model directory) or NAME=PATH. */
+    LlavaModel load(java.util.List<String> adapterSpecs) {
+        Path root = model != null ? model : ModelDirectory.bundled();
+        return LlavaModel.load(root, engineOptions(),
+                io.llavastream.model.adapter.AdapterSpecs.parse(adapterSpecs, root));
+    }
+
     /** The engine options from the flags and LLAVA_ENGINE alone, for commands without a config file. */
     EngineOptions engineOptions() {
         try {

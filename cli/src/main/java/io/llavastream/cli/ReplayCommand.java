@@ -48,6 +48,11 @@ final class ReplayCommand implements Callable<Integer> {
     Long toOffset;
     @Option(names = "--max-batch", defaultValue = "16", description = "Batch size (default ${DEFAULT-VALUE}).")
     int maxBatch;
+    @Option(names = "--adapter", paramLabel = "NAME", description = "Decode every replayed post with this LoRA "
+            + "adapter (NAME = the model directory's adapters/NAME, or NAME=PATH). Without it, posts use the "
+            + "adapters of --set source.adapters=..., as the topology would (those are loaded from the model "
+            + "directory's adapters/).")
+    String adapter;
     @Option(names = "--json", description = "Print the summary as one JSON object.")
     boolean json;
     @Option(names = "--set", paramLabel = "NAME=VALUE", description = "A topology setting that decides prompts "
@@ -60,10 +65,17 @@ final class ReplayCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Replay.Summary s;
-        try (LlavaModel model = modelOptions.load()) {
+        Map<String, String> bySource = sourceAdapters();
+        java.util.List<String> specs = new java.util.ArrayList<>(new java.util.LinkedHashSet<>(bySource.values()));
+        String name = adapter == null ? "" : adapter.split("=", 2)[0].strip();
+        if (adapter != null) {
+            specs.remove(name);
+            specs.add(adapter);
+        }
+        try (LlavaModel model = modelOptions.load(specs)) {
             Progress[] bar = new Progress[1];
             Replay replay = new Replay(kafka.load().common(), registry.connect(), model, maxBatch,
-                    checks(model.visionModelId()), wireDtype());
+                    checks(model.visionModelId()), wireDtype()).adapters(bySource, name);
             s = replay.run(new PostExport.Range(from, to, fromOffset, toOffset),
                     total -> bar[0] = new Progress("replay " + model.modelId(), total), () -> bar[0].step());
             if (bar[0] != null) {
@@ -84,6 +96,15 @@ final class ReplayCommand implements Callable<Integer> {
     private DType wireDtype() {
         try {
             return WireDtype.of(settings);
+        } catch (ConfigException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage(), e);
+        }
+    }
+
+    /** The topology's source.adapters given with --set. */
+    private Map<String, String> sourceAdapters() {
+        try {
+            return io.llavastream.rules.SourceAdapters.parse(settings.get(PipelineConfig.SOURCE_ADAPTERS_CONFIG));
         } catch (ConfigException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage(), e);
         }

@@ -8,6 +8,7 @@ import io.llavastream.schemas.Answer;
 import io.llavastream.schemas.ImageEmbedding;
 import io.llavastream.schemas.Post;
 import io.llavastream.scenes.Question;
+import io.llavastream.scenes.CaptionStyle;
 import io.llavastream.scenes.Scene;
 import io.llavastream.scenes.SceneGenerator;
 import io.llavastream.scenes.SceneRenderer;
@@ -37,9 +38,15 @@ public final class SceneEvaluation {
     /** Scenes answered per in-process run, and the driver's batch size. */
     private static final int CHUNK = 25;
     private static final int BATCH = 16;
+    /** The source of the posts the evaluation makes (its adapter, if any, is this source's). */
+    private static final String SOURCE = "eval";
 
     private final LlavaModel model;
     private final DType wire;
+    /** The LoRA adapter every answer decodes with ("" = the base model). */
+    private final String adapter;
+    /** The caption style the adapter was trained for (its adapter_config's llava_stream.style); null: the base's. */
+    private final CaptionStyle style;
 
     /** An evaluation with Zv and Hv in the default {@link WireDtype}, as the pipeline runs. */
     public SceneEvaluation(LlavaModel model) {
@@ -48,8 +55,20 @@ public final class SceneEvaluation {
 
     /** An evaluation with Zv and Hv as {@code wire} between the stages. */
     public SceneEvaluation(LlavaModel model, DType wire) {
+        this(model, wire, "");
+    }
+
+    /**
+     * An evaluation decoding with the model's loaded LoRA adapter {@code adapter} ("" = the base model): captions
+     * are compared with the adapter's own style ({@link CaptionStyle}, from its config) when it declares one.
+     */
+    public SceneEvaluation(LlavaModel model, DType wire, String adapter) {
         this.model = model;
         this.wire = wire;
+        this.adapter = adapter == null ? "" : adapter;
+        int index = model.decoder().adapters().index(this.adapter);
+        String declared = index == 0 ? "" : model.decoder().adapters().adapter(index).style();
+        this.style = declared.isEmpty() ? null : CaptionStyle.of(declared);
     }
 
     public EvalResult run(long seed, int count, Consumer<SceneOutcome> onScene) {
@@ -104,11 +123,14 @@ public final class SceneEvaluation {
         try (InProcessDriver driver = new InProcessDriver(model, PostChecks.defaults(), BATCH,
                 SamplingParams.greedy(MAX_NEW_TOKENS), wire, new VisionCache(), Clock.systemUTC(),
                 o -> collect(o, r))) {
+            if (!adapter.isEmpty()) {
+                driver.sourceAdapters(Map.of(SOURCE, adapter));
+            }
             for (Scene s : scenes) {
                 byte[] png = SceneRenderer.png(s);
-                driver.submit(PngPosts.of(postId(s, -1), "eval", png));
+                driver.submit(PngPosts.of(postId(s, -1), SOURCE, png));
                 for (int q = 0; q < s.questions().size(); q++) {
-                    Post post = PngPosts.of(postId(s, q), "eval", png);
+                    Post post = PngPosts.of(postId(s, q), SOURCE, png);
                     post.setQuestion(s.questions().get(q).question());
                     driver.submit(post);
                 }
@@ -130,14 +152,20 @@ public final class SceneEvaluation {
         return s.id() + (question < 0 ? "/caption" : "/q" + question);
     }
 
-    private static SceneOutcome outcome(Scene s, Results r) {
+    /** {@code text} as the tokenizer's decoder writes it ("circle ." becomes "circle."): what an answer reads. */
+    private String asDecoded(String text) {
+        return model.tokenizer().decode(model.tokenizer().encode(text));
+    }
+
+    private SceneOutcome outcome(Scene s, Results r) {
         List<SceneOutcome.QuestionOutcome> qs = new ArrayList<>();
         for (int i = 0; i < s.questions().size(); i++) {
             Question q = s.questions().get(i);
             qs.add(new SceneOutcome.QuestionOutcome(q.type().id(), q.question(), q.answer(),
                     r.texts().getOrDefault(postId(s, i), "")));
         }
-        return new SceneOutcome(s.id(), s.caption(), r.texts().getOrDefault(postId(s, -1), ""), qs);
+        String expected = style == null ? s.caption() : asDecoded(style.render(s.objects()));
+        return new SceneOutcome(s.id(), expected, r.texts().getOrDefault(postId(s, -1), ""), qs);
     }
 
     private EvalResult result(long seed, int count, int captionsOk, Map<String, int[]> byType, int[] hits,

@@ -42,13 +42,23 @@ public final class EmbeddedPipeline implements AutoCloseable {
      */
     public EmbeddedPipeline(Path modelDir, List<String> stages, int maxBatch, Consumer<String> log)
             throws IOException, InterruptedException {
-        this(modelDir, stages, maxBatch, Map.of(), null, log);
+        this(modelDir, stages, maxBatch, Map.of(), Map.of(), null, log);
     }
 
     /** @param topologySettings more {@link PipelineConfig} settings, e.g. source.prompts */
     public EmbeddedPipeline(Path modelDir, List<String> stages, int maxBatch, Map<String, String> topologySettings,
                             Consumer<String> log) throws IOException, InterruptedException {
-        this(modelDir, stages, maxBatch, topologySettings, null, log);
+        this(modelDir, stages, maxBatch, topologySettings, Map.of(), null, log);
+    }
+
+    /**
+     * @param topologySettings more {@link PipelineConfig} settings, e.g. source.adapters
+     * @param workerSettings   more {@link WorkerConfig} settings for every worker, e.g. decode.adapters
+     */
+    public EmbeddedPipeline(Path modelDir, List<String> stages, int maxBatch, Map<String, String> topologySettings,
+                            Map<String, Object> workerSettings, Consumer<String> log)
+            throws IOException, InterruptedException {
+        this(modelDir, stages, maxBatch, topologySettings, workerSettings, null, log);
     }
 
     /**
@@ -57,11 +67,11 @@ public final class EmbeddedPipeline implements AutoCloseable {
      */
     public EmbeddedPipeline(Path modelDir, List<String> stages, int maxBatch, Path stateDir, Consumer<String> log)
             throws IOException, InterruptedException {
-        this(modelDir, stages, maxBatch, Map.of(), stateDir, log);
+        this(modelDir, stages, maxBatch, Map.of(), Map.of(), stateDir, log);
     }
 
     private EmbeddedPipeline(Path modelDir, List<String> stages, int maxBatch, Map<String, String> topologySettings,
-                             Path stateDir, Consumer<String> log) throws IOException, InterruptedException {
+                             Map<String, Object> workerSettings, Path stateDir, Consumer<String> log) throws IOException, InterruptedException {
         long t0 = System.nanoTime();
         broker = EmbeddedKafkaBroker.start();
         registryServer = SchemaRegistryServer.start(KafkaSchemaRegistry.open(Map.of("bootstrap.servers",
@@ -78,7 +88,7 @@ public final class EmbeddedPipeline implements AutoCloseable {
         pipeline.put(PipelineConfig.STATE_DIR_CONFIG, this.stateDir.toString());
         topology = PipelineTopologyApp.start(broker.bootstrapServers(), new PipelineConfig(pipeline), registry());
         for (String stage : stages) {
-            Map<String, Object> settings = new HashMap<>();
+            Map<String, Object> settings = new HashMap<>(workerSettings);
             settings.put(WorkerConfig.STAGE, stage);
             settings.put(WorkerConfig.BOOTSTRAP_SERVERS, broker.bootstrapServers());
             settings.put(WorkerConfig.MAX_BATCH_SIZE, maxBatch);

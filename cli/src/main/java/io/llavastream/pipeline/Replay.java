@@ -29,7 +29,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * the topology's post checks, task splitting and prompt rule (per-source prompts included, from the same settings)
  * and the workers' stage machines, without any consumer group, so the live groups are not disturbed. Images whose
  * features the vision cache already holds for this model's vision tower skip the vision stage. Answers go to
- * {@link Topics#REPLAY_ANSWERS} keyed "&lt;model id&gt;|&lt;task id&gt;", tagged with the model id; the live answers
+ * {@link Topics#REPLAY_ANSWERS} keyed "&lt;model id&gt;|&lt;task id&gt;" ("&lt;model id&gt;+&lt;adapter&gt;|..." for
+ * an answer of a LoRA adapter, see {@link #adapters}), tagged with the model id; the live answers
  * stay untouched. New vision features fill the cache.
  *
  * <p>Reads {@link Topics#POSTS} (the range) and {@link Topics#VISION_FEATURES}; writes {@link Topics#REPLAY_ANSWERS},
@@ -47,6 +48,8 @@ public final class Replay {
     private final int batch;
     private final PostChecks checks;
     private final DType wire;
+    private Map<String, String> sourceAdapters = Map.of();
+    private String adapter = "";
 
     /** A replay that checks and prompts posts as the topology with {@code checks} does. */
     public Replay(Map<String, Object> kafkaCommon, SchemaRegistry registry, LlavaModel model, int batch,
@@ -65,6 +68,16 @@ public final class Replay {
         this.checks = checks;
     }
 
+    /**
+     * LoRA adapters as the topology's source.adapters; {@code adapter}, when not empty, overrides them for every
+     * post (replay --adapter). The model must have loaded every adapter named.
+     */
+    public Replay adapters(Map<String, String> bySource, String adapter) {
+        this.sourceAdapters = Map.copyOf(bySource);
+        this.adapter = adapter == null ? "" : adapter;
+        return this;
+    }
+
     public Summary run(TopicRange.Range range, LongConsumer total, Runnable step) {
         long t0 = System.nanoTime();
         Map<String, Object> p = new HashMap<>(common);
@@ -74,6 +87,8 @@ public final class Replay {
                 new ByteArraySerializer());
              InProcessDriver driver = new InProcessDriver(model, checks, batch, wire, loadCache(),
                      new ToTopics(producer, answers))) {
+            driver.sourceAdapters(sourceAdapters);
+            driver.adapterForAll(adapter);
             AvroSerde<Post> posts = Topics.POSTS.valueSerde(registry);
             TopicRange.forEach(common, Topics.POSTS.name(), range, total, r -> {
                 step.run();
@@ -132,7 +147,8 @@ public final class Replay {
         @SuppressWarnings("unchecked")
         public void publish(Output<?> o) {
             if (o.value() instanceof Answer a) {
-                send(Topics.REPLAY_ANSWERS, a.getModelId() + "|" + a.getTask().getTaskId(), a);
+                String adapter = a.getAdapter().isEmpty() ? "" : "+" + a.getAdapter();
+                send(Topics.REPLAY_ANSWERS, a.getModelId() + adapter + "|" + a.getTask().getTaskId(), a);
                 answers[0]++;
             } else {
                 send((Topic<SpecificRecord>) o.topic(), o.key(), o.value());

@@ -33,6 +33,10 @@ import java.util.Map;
  * bytes or dtype are bad, or a prompt that leaves no room in the context, fails at {@link #submit} with an ERROR
  * answer (BAD_DECODE_REQUEST, or BAD_TENSOR for the bytes); it comes back from the next step.
  *
+ * <p>LoRA adapters: a request decodes with the adapter its TaskRef names (docs/adapters.md), in the same batch as
+ * requests of other adapters and of the base model; its answer carries the adapter's name next to model_id. A name
+ * the parts have not loaded is a BAD_DECODE_REQUEST.
+ *
  * <p>Built to stream tokens, it also makes a preview after every step: one {@link AnswerToken} per running request
  * with the text that step added ({@link TokenStream}), drained with {@link #drainPreviews}. The final delta reuses
  * the answer's one decode of its ids; a step costs one more decode of each running request's ids so far and no
@@ -145,7 +149,9 @@ public final class DecodeMachine implements StageMachine<DecodeRequest> {
     @Override
     public void submit(Object tag, DecodeRequest r) {
         float[] embeds;
+        int adapter;
         try {
+            adapter = adapter(r);
             embeds = prompt(r);
         } catch (BadRequestException e) {
             refused.add(new Finished(tag, failed(r, e.reason, e.getMessage())));
@@ -155,7 +161,7 @@ public final class DecodeMachine implements StageMachine<DecodeRequest> {
         if (streamTokens) {
             streams.put(tag, new TokenStream(r.getTask(), parts.modelId(), parts.tokenizer(), params.maxNewTokens()));
         }
-        batcher.submit(new ContinuousBatcher.Request(tag, embeds, r.getInputIds().size(), params));
+        batcher.submit(new ContinuousBatcher.Request(tag, embeds, r.getInputIds().size(), params, adapter));
     }
 
     @Override
@@ -261,6 +267,15 @@ public final class DecodeMachine implements StageMachine<DecodeRequest> {
         return prompt;
     }
 
+    /** The index of the request's LoRA adapter (TaskRef.adapter; "" = 0, the base model) among those loaded. */
+    private int adapter(DecodeRequest r) {
+        try {
+            return parts.decoder().adapters().index(r.getTask().getAdapter());
+        } catch (io.llavastream.model.adapter.AdapterException e) {
+            throw bad("asks for " + e.getMessage() + "; this decode worker's decode.adapters must list it");
+        }
+    }
+
     /** input_ids, after checking there is at least one, that they leave room to generate and fit the vocabulary. */
     private long[] ids(DecodeRequest r) {
         List<Long> list = r.getInputIds();
@@ -347,7 +362,8 @@ public final class DecodeMachine implements StageMachine<DecodeRequest> {
         Answer a = Answer.newBuilder().setTask(r.getTask()).setText(parts.tokenizer().decode(g.tokenIds()))
                 .setTokenIds(Arrays.stream(g.tokenIds()).boxed().toList())
                 .setFinishReason(FinishReason.valueOf(g.finishReason().name())).setModelId(parts.modelId())
-                .setTimings(t).setError(null).setCompletedAt(clock.instant()).build();
+                .setTimings(t).setError(null).setCompletedAt(clock.instant()).setAdapter(r.getTask().getAdapter())
+                .build();
         return new Output<>(Topics.ANSWERS, r.getTask().getTaskId(), a);
     }
 

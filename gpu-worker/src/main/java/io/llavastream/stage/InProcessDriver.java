@@ -74,6 +74,8 @@ public final class InProcessDriver implements AutoCloseable {
     private long hits;
     private long misses;
     private long failed;
+    private Map<String, String> sourceAdapters = Map.of();
+    private String adapterForAll = "";
 
     /**
      * A driver over {@code model}'s parts (the caller keeps and closes the model), batches of up to {@code maxBatch}
@@ -115,6 +117,19 @@ public final class InProcessDriver implements AutoCloseable {
                 Clock.systemUTC(), sink);
     }
 
+    /**
+     * The LoRA adapter of each source's images, as the topology's source.adapters sets it (TaskRef.adapter); the
+     * model must have loaded them. Default: none, every image on the base model.
+     */
+    public void sourceAdapters(Map<String, String> bySource) {
+        this.sourceAdapters = Map.copyOf(bySource);
+    }
+
+    /** Every image, whatever its source, decodes with {@code adapter} ("" = back to {@link #sourceAdapters}). */
+    public void adapterForAll(String adapter) {
+        this.adapterForAll = adapter == null ? "" : adapter;
+    }
+
     /** Checks and splits {@code post}, queues its images, and runs whichever stage has a full batch. */
     public void submit(Post post) {
         posts++;
@@ -124,7 +139,8 @@ public final class InProcessDriver implements AutoCloseable {
             sink.refused(post, refusal);
             return;
         }
-        for (ImageTask task : ImageTasks.split(post, checks.prompts(), clock.instant())) {
+        for (ImageTask task : ImageTasks.split(post, checks.prompts(),
+                adapterForAll.isEmpty() ? sourceAdapters : Map.of(post.getSource(), adapterForAll), clock.instant())) {
             images++;
             route(task);
         }

@@ -50,6 +50,7 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String VISION_CACHE_MAX_BYTES = "vision.cache.max.bytes";
     public static final String VISION_CACHE_RESTORE_TIMEOUT_MS = "vision.cache.restore.timeout.ms";
     public static final String DECODE_STREAM_TOKENS = "decode.stream.tokens";
+    public static final String DECODE_ADAPTERS = "decode.adapters";
     public static final String DECODE_STREAM_TOKENS_FLUSH_TIMEOUT_MS = "decode.stream.tokens.flush.timeout.ms";
     public static final String MODEL_DIR = "model.dir";
     public static final String ENGINE_THREADS = "engine.threads";
@@ -122,6 +123,13 @@ public final class WorkerConfig extends AbstractConfig {
                     "decode: longest wait, before each transaction commits, for the previews sent so far to be "
                     + "acknowledged, ms; it keeps an answer's final delta ahead of the answer for read_committed "
                     + "readers. When the broker is slower than this, the answer commits anyway.")
+            .define(DECODE_ADAPTERS, Type.LIST, "", Importance.MEDIUM, "decode: LoRA adapters to load at start "
+                    + "(docs/adapters.md), each NAME (the directory adapters/NAME of the model directory) or "
+                    + "NAME=PATH. Requests select one by TaskRef.adapter (the topology's source.adapters, or replay "
+                    + "--adapter); rows of different adapters and of the base model decode in one batch, on the "
+                    + "model's adapter-capable graphs. A directory that cannot be used stops the worker at start "
+                    + "with a message naming the file; a request for an adapter not listed here is answered ERROR "
+                    + "and dead-lettered (BAD_DECODE_REQUEST). Empty: the base model only, on the plain graphs.")
             .define(MODEL_DIR, Type.STRING, null, Importance.HIGH,
                     "Model directory; default the bundled demo model.")
             .define(ENGINE_THREADS, Type.INT, 0, Range.atLeast(0), Importance.LOW,
@@ -242,6 +250,11 @@ public final class WorkerConfig extends AbstractConfig {
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
         return p;
+    }
+
+    /** decode.adapters as given: NAME or NAME=PATH (see io.llavastream.model.adapter.AdapterSpecs). */
+    public List<String> decodeAdapters() {
+        return getList(DECODE_ADAPTERS);
     }
 
     public boolean streamTokens() {

@@ -53,7 +53,9 @@ public final class Workers {
                 yield driver(new MergeMachine(p, batch, config.tensorDtype(), clock), p, config, registry);
             }
             case DECODE -> {
-                DecodeParts p = DecodeParts.load(modelDir, options);
+                DecodeParts p = DecodeParts.load(io.llavastream.model.ModelDirectory.open(modelDir,
+                        DecodeParts.GRAPHS), options, io.llavastream.model.adapter.AdapterSpecs.parse(
+                        config.decodeAdapters(), modelDir));
                 yield driver(new DecodeMachine(p, batch, SamplingParams.greedy(MAX_NEW_TOKENS), config.streamTokens(),
                         clock), p, config, registry);
             }

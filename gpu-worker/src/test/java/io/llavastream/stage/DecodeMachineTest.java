@@ -399,4 +399,41 @@ class DecodeMachineTest {
             }
         }
     }
+
+    /** The same request with TaskRef.adapter = {@code adapter}. */
+    static DecodeRequest withAdapter(DecodeRequest r, String adapter) {
+        DecodeRequest copy = DecodeRequest.newBuilder(r).build();
+        copy.setTask(io.llavastream.schemas.TaskRef.newBuilder(r.getTask()).setAdapter(adapter).build());
+        return copy;
+    }
+
+    @Test
+    void requestsOfDifferentAdaptersShareABatchEachAnswerTaggedAndAnUnknownAdapterIsABadDecodeRequest() {
+        Map<Object, Finished> done = new HashMap<>();
+        try (DecodeParts withAdapters = DecodeParts.load(ModelDirectory.open(ModelDirectory.bundled()),
+                EngineOptions.cpu(), io.llavastream.model.adapter.AdapterSpecs.parse(List.of("catalog"),
+                        ModelDirectory.bundled()));
+             DecodeMachine m = new DecodeMachine(withAdapters, 4, 32, MergeMachineTest.CLOCK)) {
+            m.submit("base", requests.get(0));
+            m.submit("catalog", withAdapter(requests.get(0), "catalog"));
+            m.submit("unknown", withAdapter(requests.get(0), "legal"));
+            while (m.inFlight() > 0) {
+                m.step().forEach(f -> done.put(f.tag(), f));
+            }
+        }
+        Answer base = (Answer) done.get("base").result().outputs().get(0).value();
+        Answer catalog = (Answer) done.get("catalog").result().outputs().get(0).value();
+        assertThat(base.getAdapter()).isEmpty();
+        assertThat(base.getText()).startsWith("a ");
+        assertThat(catalog.getAdapter()).isEqualTo("catalog");
+        assertThat(catalog.getModelId()).isEqualTo(base.getModelId());
+        assertThat(catalog.getText()).startsWith("shape : ");
+        Finished unknown = done.get("unknown");
+        assertThat(unknown.result().isFailure()).isTrue();
+        assertThat(unknown.result().failure().orElseThrow().reason()).isEqualTo(DeadLetterReason.BAD_DECODE_REQUEST);
+        assertThat(unknown.result().failure().orElseThrow().message()).contains("unknown adapter 'legal'")
+                .contains("[catalog]");
+        assertThat(((Answer) unknown.result().outputs().get(0).value()).getFinishReason())
+                .isEqualTo(FinishReason.ERROR);
+    }
 }

@@ -175,4 +175,37 @@ class InProcessDriverTest {
         }
         assertThat(seen).containsExactly("dup/0", "dup/0");
     }
+
+    @Test
+    void sourceAdaptersTagEachSourcesImagesAndAnAdapterForAllOverridesThem() {
+        java.nio.file.Path root = ModelDirectory.bundled();
+        try (LlavaModel withAdapters = LlavaModel.load(root, EngineOptions.cpu(),
+                io.llavastream.model.adapter.AdapterSpecs.parse(List.of("catalog", "terse"), root))) {
+            Collected bySource = new Collected();
+            try (InProcessDriver d = new InProcessDriver(withAdapters, PostChecks.defaults(), 4, new VisionCache(),
+                    bySource)) {
+                d.sourceAdapters(Map.of("shop", "catalog"));
+                d.submit(post("s", "shop", null, scene(0)));
+                d.submit(post("b", "blog", null, scene(0)));
+                d.drain();
+            }
+            assertThat(bySource.answers.get("s/0").getAdapter()).isEqualTo("catalog");
+            assertThat(bySource.answers.get("s/0").getText()).startsWith("shape : ");
+            assertThat(bySource.answers.get("b/0").getAdapter()).isEmpty();
+            assertThat(bySource.answers.get("b/0").getText()).startsWith("a ");
+            Collected forAll = new Collected();
+            try (InProcessDriver d = new InProcessDriver(withAdapters, PostChecks.defaults(), 4, new VisionCache(),
+                    forAll)) {
+                d.sourceAdapters(Map.of("shop", "catalog"));
+                d.adapterForAll("terse");
+                d.submit(post("s", "shop", null, scene(0)));
+                d.submit(post("b", "blog", null, scene(0)));
+                d.drain();
+            }
+            assertThat(forAll.answers.values()).hasSize(2).allSatisfy(a -> {
+                assertThat(a.getAdapter()).isEqualTo("terse");
+                assertThat(a.getText()).doesNotContain(":").endsWith(".");
+            });
+        }
+    }
 }

@@ -40,7 +40,17 @@ public final class DecodeParts implements AutoCloseable {
     }
 
     public static DecodeParts load(ModelDirectory dir, EngineOptions options) {
-        LlamaDecoder decoder = new LlamaDecoder(dir, options);
+        return load(dir, options, java.util.Map.of());
+    }
+
+    /**
+     * As above, with LoRA adapters (name to adapter directory, index order): the decoder then runs the
+     * adapter-capable graphs, and a bad adapter directory is refused here, naming its file.
+     */
+    public static DecodeParts load(ModelDirectory dir, EngineOptions options,
+                                   java.util.Map<String, java.nio.file.Path> adapters) {
+        LlamaDecoder decoder = new LlamaDecoder(dir, options, true,
+                io.llavastream.model.adapter.AdapterSet.load(dir, adapters));
         TokenEmbedder embedder = null;
         try {
             embedder = new TokenEmbedder(dir, options);

@@ -35,7 +35,7 @@ public final class LlavaModel implements AutoCloseable {
     private final MergeParts mergeParts;
     private final DecodeParts decodeParts;
 
-    private LlavaModel(ModelDirectory dir, EngineOptions options) {
+    private LlavaModel(ModelDirectory dir, EngineOptions options, java.util.Map<String, Path> adapters) {
         this.dir = dir;
         ImageDecoder imageDecoder = new ImageDecoder(options.maxImagePixels());
         ClipImageProcessor imageProcessor = ClipImageProcessor.fromConfig(dir.file("preprocessor_config.json"));
@@ -44,7 +44,8 @@ public final class LlavaModel implements AutoCloseable {
         this.projector = new Projector(dir, options);
         this.embedder = new TokenEmbedder(dir, options);
         this.merge = MergeParts.tokenMerge(dir);
-        this.decoder = new LlamaDecoder(dir, options);
+        this.decoder = new LlamaDecoder(dir, options, true,
+                io.llavastream.model.adapter.AdapterSet.load(dir, adapters));
         this.generator = new Generator(decoder, embedder);
         this.textEncoder = new ClipTextEncoder(dir, tokenizer, options);
         this.visionParts = new VisionParts(dir, imageDecoder, imageProcessor, vision, false);
@@ -53,7 +54,12 @@ public final class LlavaModel implements AutoCloseable {
     }
 
     public static LlavaModel load(Path root, EngineOptions options) {
-        return new LlavaModel(ModelDirectory.open(root), options);
+        return load(root, options, java.util.Map.of());
+    }
+
+    /** As above, with LoRA adapters (name to adapter directory) that {@link #answer} may select by name. */
+    public static LlavaModel load(Path root, EngineOptions options, java.util.Map<String, Path> adapters) {
+        return new LlavaModel(ModelDirectory.open(root), options, adapters);
     }
 
     /**
@@ -82,20 +88,30 @@ public final class LlavaModel implements AutoCloseable {
      */
     public Answer answer(float[] pixelValues, int images, String prompt, SamplingParams params) {
         long[] ids = tokenizeAndCheck(prompt, images);  // fail fast, before the vision work
-        return answer(encode(pixelValues, images), ids, params);
+        return answer(encode(pixelValues, images), ids, params, 0);
     }
 
     /** Answers {@code prompt} about images already encoded; the prompt must hold one {@code <image>} per image. */
     public Answer answer(EncodedImages images, String prompt, SamplingParams params) {
-        return answer(images, tokenizeAndCheck(prompt, images.count()), params);
+        return answer(images, tokenizeAndCheck(prompt, images.count()), params, 0);
+    }
+
+    /**
+     * As above, decoding with the loaded LoRA adapter called {@code adapter} (null or "" = the base model).
+     *
+     * @throws io.llavastream.model.adapter.AdapterException for a name that is not loaded
+     */
+    public Answer answer(EncodedImages images, String prompt, SamplingParams params, String adapter) {
+        int index = decoder.adapters().index(adapter);
+        return answer(images, tokenizeAndCheck(prompt, images.count()), params, index);
     }
 
     /** Merges the images into the expanded prompt ids and generates. */
-    private Answer answer(EncodedImages images, long[] ids, SamplingParams params) {
+    private Answer answer(EncodedImages images, long[] ids, SamplingParams params, int adapter) {
         long t0 = System.nanoTime();
         float[] embeds = merge.scatter(ids, embedder.embed(ids), images.perImage());
         long merged = System.nanoTime() - t0;
-        Generation g = generator.generate(embeds, ids.length, params);
+        Generation g = generator.generate(embeds, ids.length, params, adapter);
         StageTimings timings = new StageTimings(0, images.visionNanos(), images.projectorNanos(), merged,
                 g.prefillNanos(), g.decodeNanos(), g.tokenIds().length);
         return new Answer(tokenizer.decode(g.tokenIds()), g.tokenIds(), g.finishReason(), modelId(), g.topTwoGaps(),

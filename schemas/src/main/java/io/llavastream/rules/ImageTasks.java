@@ -11,10 +11,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A post becomes one {@link ImageTask} per image, in image order: task id "&lt;post id&gt;/&lt;index&gt;", the
- * image's SHA-256, the prompt of {@link PromptRule}, received_at. The image bytes are shared with the post, not
+ * image's SHA-256, the prompt of {@link PromptRule}, the source's LoRA adapter ({@link SourceAdapters}), received_at.
+ * The image bytes are shared with the post, not
  * copied.
  */
 public final class ImageTasks {
@@ -23,13 +25,26 @@ public final class ImageTasks {
 
     /** The tasks of {@code post}; the caller has checked the post (images present, question within its cap). */
     public static List<ImageTask> split(Post post, PromptRule rule, Instant receivedAt) {
+        return split(post, rule, Map.of(), receivedAt);
+    }
+
+    /**
+     * As above, every task's adapter being the post's own (Post.adapter) or else its source's entry in
+     * {@code sourceAdapters} ({@link SourceAdapters}; none: the base model).
+     */
+    public static List<ImageTask> split(Post post, PromptRule rule, Map<String, String> sourceAdapters,
+                                        Instant receivedAt) {
         List<PostImage> images = post.getImages();
         String prompt = rule.prompt(post.getQuestion(), post.getSource());
+        String adapter = post.getAdapter() != null ? post.getAdapter()
+                : sourceAdapters.getOrDefault(post.getSource(), "");
         List<ImageTask> out = new ArrayList<>(images.size());
         for (int i = 0; i < images.size(); i++) {
             PostImage image = images.get(i);
             ByteBuffer bytes = image.getData().duplicate();
-            out.add(ImageTask.newBuilder().setTask(ref(post, i, sha256Hex(bytes), prompt, receivedAt))
+            TaskRef ref = ref(post, i, sha256Hex(bytes), prompt, receivedAt);
+            ref.setAdapter(adapter);
+            out.add(ImageTask.newBuilder().setTask(ref)
                     .setContentType(image.getContentType()).setImage(bytes).build());
         }
         return out;

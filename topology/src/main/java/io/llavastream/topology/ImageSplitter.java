@@ -20,10 +20,17 @@ import org.apache.kafka.streams.processor.api.Record;
 final class ImageSplitter implements Processor<String, RawPost, String, Checked<ImageTask>> {
     private static final ByteBuffer NO_BYTES = ByteBuffer.allocate(0);
     private final PostChecks checks;
+    private final java.util.Map<String, String> sourceAdapters;
     private ProcessorContext<String, Checked<ImageTask>> context;
 
     ImageSplitter(PostChecks checks) {
+        this(checks, java.util.Map.of());
+    }
+
+    /** @param sourceAdapters the LoRA adapter of each source's images (source.adapters) */
+    ImageSplitter(PostChecks checks, java.util.Map<String, String> sourceAdapters) {
         this.checks = checks;
+        this.sourceAdapters = sourceAdapters;
     }
 
     @Override
@@ -35,7 +42,8 @@ final class ImageSplitter implements Processor<String, RawPost, String, Checked<
     public void process(Record<String, RawPost> record) {
         RawPost raw = record.value();
         long now = raw.receivedAt();
-        for (ImageTask task : ImageTasks.split(raw.post(), checks.prompts(), Instant.ofEpochMilli(now))) {
+        for (ImageTask task : ImageTasks.split(raw.post(), checks.prompts(), sourceAdapters,
+                Instant.ofEpochMilli(now))) {
             context.forward(record.withValue(check(raw, task, now)));
         }
     }

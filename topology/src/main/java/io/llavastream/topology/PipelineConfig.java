@@ -23,6 +23,7 @@ public final class PipelineConfig extends AbstractConfig {
     public static final String VISION_MODEL_ID_CONFIG = "vision.model.id";
     public static final String DEFAULT_PROMPT_CONFIG = "default.prompt";
     public static final String SOURCE_PROMPTS_CONFIG = SourcePrompts.CONFIG;
+    public static final String SOURCE_ADAPTERS_CONFIG = io.llavastream.rules.SourceAdapters.CONFIG;
     public static final String MAX_QUESTION_CHARS_CONFIG = "max.question.chars";
     public static final String CAPTION_FORMAT_CONFIG = "caption.format";
     public static final String CAPTION_FAILED_FORMAT_CONFIG = "caption.failed.format";
@@ -66,6 +67,17 @@ public final class PipelineConfig extends AbstractConfig {
                             + IMAGE_PLACEHOLDER + " exactly once. Example: \"re-forum=USER: <image>\\nDescribe the "
                             + "code or tool shown in this screenshot. ASSISTANT:\". Precedence: the post's own "
                             + "question, then its source's template, then " + DEFAULT_PROMPT_CONFIG + ".")
+            .define(SOURCE_ADAPTERS_CONFIG, Type.STRING, "",
+                    ConfigDef.LambdaValidator.with(
+                            (name, value) -> io.llavastream.rules.SourceAdapters.parse((String) value),
+                            () -> "source=adapter;source=adapter"),
+                    Importance.MEDIUM, "LoRA adapter per source (Post.source), as \"source=adapter;source=adapter\" "
+                            + "(docs/adapters.md): every image of a post from that source carries the adapter's "
+                            + "name (TaskRef.adapter) and the decode stage decodes it with that adapter, in the same "
+                            + "batch as the others; its answer is tagged with it (Answer.adapter). A source without "
+                            + "an entry decodes on the base model. The decode workers must load every adapter named "
+                            + "here (worker decode.adapters); a request for one they lack is answered ERROR and "
+                            + "dead-lettered (BAD_DECODE_REQUEST). Example: \"shop=catalog;blog=terse\".")
             .define(MAX_QUESTION_CHARS_CONFIG, Type.INT, PromptRule.DEFAULT_MAX_QUESTION_CHARS, Range.atLeast(1),
                     Importance.MEDIUM, "Longest question, in UTF-16 chars, a post may carry. A post with a longer "
                             + "one is dead-lettered whole (QUESTION_TOO_LONG) before anything tokenizes it: the "
@@ -149,6 +161,11 @@ public final class PipelineConfig extends AbstractConfig {
     }
 
     /** {@value #SOURCE_PROMPTS_CONFIG}, parsed: source to prompt template. */
+    /** source to LoRA adapter name ({@value #SOURCE_ADAPTERS_CONFIG}). */
+    public Map<String, String> sourceAdapters() {
+        return io.llavastream.rules.SourceAdapters.parse(getString(SOURCE_ADAPTERS_CONFIG));
+    }
+
     public Map<String, String> sourcePrompts() {
         return SourcePrompts.parse(getString(SOURCE_PROMPTS_CONFIG));
     }

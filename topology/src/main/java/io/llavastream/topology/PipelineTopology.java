@@ -110,8 +110,9 @@ public final class PipelineTopology {
     private static KStream<String, ImageTask> splitPosts(KStream<String, RawPost> accepted, PipelineConfig config,
                                                          SchemaRegistry registry, DeadLetterCounts deadLetters) {
         PostChecks checks = config.postChecks();
+        Map<String, String> sourceAdapters = config.sourceAdapters();
         Map<String, KStream<String, Checked<ImageTask>>> images = accepted
-                .process(() -> new ImageSplitter(checks),
+                .process(() -> new ImageSplitter(checks, sourceAdapters),
                         Named.as(SPLIT_IMAGES))
                 .split(Named.as(IMAGE_BRANCH))
                 .branch((key, image) -> image.isRefused(), Branched.as(REFUSED))

@@ -37,6 +37,17 @@ class PipelineConfigTest {
     }
 
     @Test
+    void sourceAdaptersAreParsedAndABadEntryIsRefusedNamingIt() {
+        assertThat(new PipelineConfig(Map.of(PipelineConfig.VISION_MODEL_ID_CONFIG, "m",
+                PipelineConfig.SOURCE_ADAPTERS_CONFIG, "shop=catalog;blog=terse")).sourceAdapters())
+                .containsEntry("shop", "catalog").containsEntry("blog", "terse");
+        assertThat(new PipelineConfig(Map.of(PipelineConfig.VISION_MODEL_ID_CONFIG, "m")).sourceAdapters()).isEmpty();
+        assertThatThrownBy(() -> new PipelineConfig(Map.of(PipelineConfig.VISION_MODEL_ID_CONFIG, "m",
+                PipelineConfig.SOURCE_ADAPTERS_CONFIG, "shop")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("\"shop\"");
+    }
+
+    @Test
     void limitsAreValidatedAndParsedFromStrings() {
         assertThatThrownBy(() -> new PipelineConfig(Map.of(PipelineConfig.VISION_MODEL_ID_CONFIG, "m",
                 PipelineConfig.MAX_IMAGES_PER_POST_CONFIG, "0"))).isInstanceOf(ConfigException.class);

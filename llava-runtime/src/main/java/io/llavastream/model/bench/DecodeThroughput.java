@@ -25,6 +25,13 @@ public final class DecodeThroughput {
     /** Runs {@code requests} requests cycling through {@code prompts} ([T,D] embeddings with their lengths). */
     public static Result run(LlamaDecoder decoder, TokenEmbedder embedder, List<float[]> prompts,
                              List<Integer> lengths, int concurrency, int requests, int maxNewTokens) {
+        return run(decoder, embedder, prompts, lengths, concurrency, requests, maxNewTokens, i -> 0);
+    }
+
+    /** As above, request i decoding with LoRA adapter {@code adapterOf(i)} of the decoder's (0 = the base model). */
+    public static Result run(LlamaDecoder decoder, TokenEmbedder embedder, List<float[]> prompts,
+                             List<Integer> lengths, int concurrency, int requests, int maxNewTokens,
+                             java.util.function.IntUnaryOperator adapterOf) {
         long tokens = 0;
         long t0 = System.nanoTime();
         ContinuousBatcher.Stats stats;
@@ -32,7 +39,7 @@ public final class DecodeThroughput {
             for (int i = 0; i < requests; i++) {
                 int k = i % prompts.size();
                 batcher.submit(new ContinuousBatcher.Request(i, prompts.get(k), lengths.get(k),
-                        SamplingParams.greedy(maxNewTokens)));
+                        SamplingParams.greedy(maxNewTokens), adapterOf.applyAsInt(i)));
             }
             while (batcher.inFlight() > 0) {
                 for (ContinuousBatcher.Finished f : batcher.step()) {

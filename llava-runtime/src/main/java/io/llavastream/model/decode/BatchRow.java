@@ -13,6 +13,8 @@ final class BatchRow {
     /** Row in the batch's {@link KvSlots}. */
     int index;
     boolean done;
+    /** The LoRA adapter this row decodes with (0 = the base model). */
+    int adapter;
     FinishReason reason;
     long prefillNanos;
     long start;

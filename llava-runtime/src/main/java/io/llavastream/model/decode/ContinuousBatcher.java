@@ -21,8 +21,16 @@ import java.util.List;
  * {@link #step()}.
  */
 public final class ContinuousBatcher implements AutoCloseable {
-    /** A prompt to decode; {@code tag} comes back with its result. */
-    public record Request(Object tag, float[] promptEmbeds, int promptTokens, SamplingParams params) {
+    /**
+     * A prompt to decode; {@code tag} comes back with its result. {@code adapter} is the LoRA adapter its row decodes
+     * with (the decoder's {@link io.llavastream.model.adapter.AdapterSet#index}; 0 = the base model): rows of
+     * different adapters share every prefill and step.
+     */
+    public record Request(Object tag, float[] promptEmbeds, int promptTokens, SamplingParams params, int adapter) {
+        /** A request on the base model. */
+        public Request(Object tag, float[] promptEmbeds, int promptTokens, SamplingParams params) {
+            this(tag, promptEmbeds, promptTokens, params, 0);
+        }
     }
 
     /** A finished request. */
@@ -123,6 +131,11 @@ public final class ContinuousBatcher implements AutoCloseable {
             throw new IllegalArgumentException("prompt embeddings hold " + r.promptEmbeds().length + " floats; "
                     + r.promptTokens() + " tokens x " + hidden + " need " + r.promptTokens() * hidden);
         }
+        if (r.adapter() < 0 || r.adapter() > decoder.adapters().size()) {
+            throw new IllegalArgumentException("adapter index " + r.adapter() + "; expected 0.."
+                    + decoder.adapters().size() + " (0 = the base model; adapters loaded: "
+                    + decoder.adapters().names() + ")");
+        }
         waiting.add(r);
     }
 
@@ -187,8 +200,10 @@ public final class ContinuousBatcher implements AutoCloseable {
         float[] embeds = new float[j * t * hidden];
         long[] mask = new long[j * t];
         long[] positions = new long[j * t];
+        int[] adapters = new int[j];
         for (int i = 0; i < j; i++) {
             Request r = group.get(i);
+            adapters[i] = r.adapter();
             System.arraycopy(r.promptEmbeds(), 0, embeds, i * t * hidden, r.promptTokens() * hidden);
             for (int k = 0; k < t; k++) {
                 mask[i * t + k] = k < r.promptTokens() ? 1L : 0L;
@@ -197,7 +212,7 @@ public final class ContinuousBatcher implements AutoCloseable {
         }
         long t0 = System.nanoTime();
         try (OrtSession.Result result = decoder.prefillBatch(embeds, j, t, mask, positions,
-                prefillOut.outputs(j, t))) {
+                prefillOut.outputs(j, t), adapters)) {
             long prefill = System.nanoTime() - t0;
             prefillNanos += prefill;
             prefillRuns++;
@@ -208,6 +223,7 @@ public final class ContinuousBatcher implements AutoCloseable {
             for (int i = 0; i < j; i++) {
                 Request r = group.get(i);
                 BatchRow row = new BatchRow(r.tag(), r.params());
+                row.adapter = r.adapter();
                 row.prefillNanos = prefill;
                 row.start = System.nanoTime();
                 row.cacheLength = r.promptTokens();
@@ -260,11 +276,13 @@ public final class ContinuousBatcher implements AutoCloseable {
         long t1 = System.nanoTime();
         long[] tokens = new long[b];
         int[] lengths = new int[b];
+        int[] adapters = new int[b];
         for (int i = 0; i < b; i++) {
             tokens[i] = rows.get(i).lastToken();
             lengths[i] = rows.get(i).cacheLength;
+            adapters[i] = rows.get(i).adapter;
         }
-        float[] logits = stepper.run(cache, embedder.embed(tokens), lengths, b);
+        float[] logits = stepper.run(cache, embedder.embed(tokens), lengths, adapters, b);
         int vocab = logits.length / b;
         boolean anyDone = false;
         for (int i = 0; i < b; i++) {

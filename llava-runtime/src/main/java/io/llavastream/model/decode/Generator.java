@@ -21,12 +21,17 @@ public final class Generator {
 
     /** Generates after a prompt given as embeddings [T, D] (already merged with the image features). */
     public Generation generate(float[] promptEmbeds, int promptTokens, SamplingParams params) {
+        return generate(promptEmbeds, promptTokens, params, 0);
+    }
+
+    /** As above, with LoRA adapter {@code adapter} of the decoder's adapters (0 = the base model). */
+    public Generation generate(float[] promptEmbeds, int promptTokens, SamplingParams params, int adapter) {
         Sampler sampler = new Sampler(params);
         long[] out = new long[params.maxNewTokens()];
         float[] gaps = new float[params.maxNewTokens()];
         try (KvCache cache = decoder.newCache()) {
             long t0 = System.nanoTime();
-            float[] logits = decoder.forward(promptEmbeds, promptTokens, cache);
+            float[] logits = decoder.forward(promptEmbeds, promptTokens, cache, adapter);
             long prefill = System.nanoTime() - t0;
             int n = 0;
             FinishReason reason;
@@ -46,7 +51,7 @@ public final class Generator {
                     reason = FinishReason.CONTEXT;
                     break;
                 }
-                logits = decoder.forward(embedder.embed(new long[] {next}), 1, cache);
+                logits = decoder.forward(embedder.embed(new long[] {next}), 1, cache, adapter);
             }
             long decode = System.nanoTime() - t0 - prefill;
             return new Generation(java.util.Arrays.copyOf(out, n), java.util.Arrays.copyOf(gaps, n), reason, prefill,

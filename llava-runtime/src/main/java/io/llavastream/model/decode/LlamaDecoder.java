@@ -6,6 +6,8 @@ import io.llavastream.model.EngineOptions;
 import io.llavastream.model.LlavaConfig;
 import io.llavastream.model.ModelDirectory;
 import io.llavastream.model.OnnxGraph;
+import io.llavastream.model.adapter.AdapterSet;
+import io.llavastream.model.adapter.ModuleShapes;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -31,6 +33,10 @@ import java.util.Set;
  * [B,1,V] and only new_key.{i}/new_value.{i} [B,KVH,1,hd]; the caller writes those into its cache (see
  * {@link KvSlots}). Without it (a model directory written before the step graph existed), {@link SlotStep} runs the
  * merged graph over the same cache and reads the new keys from the last position of present.*.
+ *
+ * <p>With LoRA adapters ({@link AdapterSet}, docs/adapters.md) it loads the adapter-capable variants
+ * {@value #MERGED_LORA_GRAPH} and {@value #STEP_LORA_GRAPH} instead: the same inputs plus lora_mask [B, C] and
+ * lora_A/lora_B.{i}.{module}, and every run names each row's adapter (0 = the base model).
  */
 public final class LlamaDecoder implements AutoCloseable {
     private final OnnxGraph graph;
@@ -41,6 +47,14 @@ public final class LlamaDecoder implements AutoCloseable {
     private final LongBuffer ones;
     /** decoder_step.onnx, or null when the directory lacks it or it is switched off. */
     private final OnnxGraph step;
+    private final AdapterSet adapters;
+    /** The stacked lora_A/lora_B inputs, made once; empty without adapters. */
+    private final Map<String, OnnxTensor> loraWeights = new HashMap<>();
+    /**
+     * The per-run lora_mask [B, C] in native memory, grown as needed (a run's tensor is a zero-copy view); one per
+     * thread, since the decoder's sessions may be run from several.
+     */
+    private final ThreadLocal<FloatBuffer> maskBuffers = new ThreadLocal<>();
 
     /** Loads the merged decoder, and the step graph when the directory has it. */
     public LlamaDecoder(ModelDirectory dir, EngineOptions options) {
@@ -52,7 +66,17 @@ public final class LlamaDecoder implements AutoCloseable {
      *                     fallback, and the alternative the benchmark compares against)
      */
     public LlamaDecoder(ModelDirectory dir, EngineOptions options, boolean useStepGraph) {
+        this(dir, options, useStepGraph, AdapterSet.EMPTY);
+    }
+
+    /**
+     * @param adapters the LoRA adapters rows may use; when not empty, the adapter-capable graphs are loaded (a
+     *                 model directory without them is refused, naming the missing file)
+     */
+    public LlamaDecoder(ModelDirectory dir, EngineOptions options, boolean useStepGraph, AdapterSet adapters) {
         this.config = dir.config().text();
+        this.adapters = adapters;
+        boolean lora = !adapters.isEmpty();
         Set<String> inputs = new HashSet<>(Set.of("inputs_embeds", "attention_mask", "position_ids"));
         Set<String> outputs = new HashSet<>(Set.of("logits"));
         for (int i = 0; i < config.numLayers(); i++) {
@@ -62,29 +86,102 @@ public final class LlamaDecoder implements AutoCloseable {
         }
         inputs.addAll(presentToPast.values());
         outputs.addAll(presentToPast.keySet());
-        boolean withStep = useStepGraph && Files.isRegularFile(dir.graph(STEP_GRAPH));
+        if (lora) {
+            inputs.addAll(loraInputNames());
+            requireFile(dir, MERGED_LORA_GRAPH);
+        }
+        String stepFile = lora ? STEP_LORA_GRAPH : STEP_GRAPH;
+        boolean withStep = useStepGraph && Files.isRegularFile(dir.graph(stepFile));
         // with a step graph, prefill (merged) and steps (step graph) take turns: neither session's threads may spin
-        this.graph = new OnnxGraph(dir.graph("decoder_model_merged.onnx"), options, inputs, outputs, !withStep);
+        this.graph = new OnnxGraph(dir.graph(lora ? MERGED_LORA_GRAPH : "decoder_model_merged.onnx"), options, inputs,
+                outputs, !withStep);
         this.ones = ByteBuffer.allocateDirect(config.maxPositionEmbeddings() * Long.BYTES)
                 .order(ByteOrder.nativeOrder()).asLongBuffer();
         for (int i = 0; i < config.maxPositionEmbeddings(); i++) {
             ones.put(i, 1L);
         }
-        this.step = withStep ? loadStep(dir, options) : null;
+        this.step = withStep ? loadStep(dir, options, stepFile, lora) : null;
+        if (lora) {
+            for (int i = 0; i < adapters.layers(); i++) {
+                for (String m : ModuleShapes.MODULES) {
+                    loraWeights.put("lora_A." + i + "." + m, graph.floats(adapters.stackedA(i, m),
+                            adapters.shapes().in(m), adapters.columns()));
+                    loraWeights.put("lora_B." + i + "." + m, graph.floats(adapters.stackedB(i, m),
+                            adapters.columns(), adapters.shapes().out(m)));
+                }
+            }
+        }
     }
 
     /** The step graph's file under onnx/; optional. */
     public static final String STEP_GRAPH = "decoder_step.onnx";
+    /** The adapter-capable merged decoder (tools/train/export_lora_graphs.py); needed with adapters. */
+    public static final String MERGED_LORA_GRAPH = "decoder_model_merged_lora.onnx";
+    /** The adapter-capable step graph; optional, as {@value #STEP_GRAPH}. */
+    public static final String STEP_LORA_GRAPH = "decoder_step_lora.onnx";
 
-    private OnnxGraph loadStep(ModelDirectory dir, EngineOptions options) {
+    private static void requireFile(ModelDirectory dir, String graph) {
+        if (!Files.isRegularFile(dir.graph(graph))) {
+            throw new io.llavastream.model.adapter.AdapterException(dir.graph(graph) + " is missing: serving LoRA "
+                    + "adapters needs the adapter-capable graphs (tools/train/export_lora_graphs.py writes them)");
+        }
+    }
+
+    private List<String> loraInputNames() {
+        List<String> names = new java.util.ArrayList<>(List.of("lora_mask"));
+        for (int i = 0; i < config.numLayers(); i++) {
+            for (String m : ModuleShapes.MODULES) {
+                names.add("lora_A." + i + "." + m);
+                names.add("lora_B." + i + "." + m);
+            }
+        }
+        return names;
+    }
+
+    /** The adapters rows may select (empty: the plain graphs run). */
+    public AdapterSet adapters() {
+        return adapters;
+    }
+
+    /**
+     * Adds the LoRA inputs for {@code rows} rows with adapters {@code rowAdapters} to {@code in}; returns the mask
+     * tensor, which the caller closes after the run (null without adapters).
+     */
+    OnnxTensor addLora(Map<String, OnnxTensor> in, int[] rowAdapters, int rows) {
+        if (adapters.isEmpty()) {
+            for (int r = 0; rowAdapters != null && r < rows; r++) {
+                if (rowAdapters[r] != 0) {
+                    throw new io.llavastream.model.adapter.AdapterException("row " + r + " asks for adapter index "
+                            + rowAdapters[r] + " but this decoder has no adapters loaded");
+                }
+            }
+            return null;
+        }
+        int size = rows * adapters.columns();
+        FloatBuffer maskBuffer = maskBuffers.get();
+        if (maskBuffer == null || maskBuffer.capacity() < size) {
+            maskBuffer = ByteBuffer.allocateDirect(size * Float.BYTES).order(ByteOrder.nativeOrder()).asFloatBuffer();
+            maskBuffers.set(maskBuffer);
+        }
+        adapters.mask(rowAdapters == null ? new int[rows] : rowAdapters, rows, maskBuffer);
+        OnnxTensor t = graph.floats(maskBuffer.duplicate().position(0).limit(size).slice(), rows, adapters.columns());
+        in.putAll(loraWeights);
+        in.put("lora_mask", t);
+        return t;
+    }
+
+    private OnnxGraph loadStep(ModelDirectory dir, EngineOptions options, String file, boolean lora) {
         Set<String> in = new HashSet<>(Set.of("inputs_embeds", "attention_mask", "position_ids"));
+        if (lora) {
+            in.addAll(loraInputNames());
+        }
         Set<String> out = new HashSet<>(Set.of("logits"));
         for (int t = 0; t < 2 * config.numLayers(); t++) {
             in.add(stepPast(t));
             out.add(stepNew(t));
         }
         try {
-            return new OnnxGraph(dir.graph(STEP_GRAPH), options, in, out, false);
+            return new OnnxGraph(dir.graph(file), options, in, out, false);
         } catch (RuntimeException e) {
             graph.close();
             throw e;
@@ -128,7 +225,20 @@ public final class LlamaDecoder implements AutoCloseable {
      * outputs into the caller's pinned tensors; the caller closes the result.
      */
     OrtSession.Result runStep(Map<String, OnnxTensor> inputs, Map<String, OnnxTensor> pinnedOutputs) {
-        return (step != null ? step : graph).run(inputs, pinnedOutputs);
+        return runStep(inputs, pinnedOutputs, null, 0);
+    }
+
+    /** As above, row r with adapter {@code rowAdapters[r]} (null: every row on the base model). */
+    OrtSession.Result runStep(Map<String, OnnxTensor> inputs, Map<String, OnnxTensor> pinnedOutputs,
+                              int[] rowAdapters, int rows) {
+        OnnxTensor mask = addLora(inputs, rowAdapters, rows);
+        try {
+            return (step != null ? step : graph).run(inputs, pinnedOutputs);
+        } finally {
+            if (mask != null) {
+                mask.close();
+            }
+        }
     }
 
     /** A tensor over {@code data} (zero-copy when direct and native-order). */
@@ -154,6 +264,11 @@ public final class LlamaDecoder implements AutoCloseable {
      * returns the logits of the last new position, [V].
      */
     public float[] forward(float[] embeds, int tokens, KvCache cache) {
+        return forward(embeds, tokens, cache, 0);
+    }
+
+    /** As above, with adapter {@code adapter} (0 = the base model; see {@link AdapterSet#index}). */
+    public float[] forward(float[] embeds, int tokens, KvCache cache, int adapter) {
         int past = cache.length();
         int total = past + tokens;
         if (total > config.maxPositionEmbeddings()) {
@@ -171,10 +286,17 @@ public final class LlamaDecoder implements AutoCloseable {
             in.put("inputs_embeds", e);
             in.put("attention_mask", m);
             in.put("position_ids", p);
-            OrtSession.Result r = graph.run(in);
-            float[] logits = lastRow(r, tokens);
-            cache.advance(r, presentToPast, tokens);
-            return logits;
+            OnnxTensor loraMask = addLora(in, new int[] {adapter}, 1);
+            try {
+                OrtSession.Result r = graph.run(in);
+                float[] logits = lastRow(r, tokens);
+                cache.advance(r, presentToPast, tokens);
+                return logits;
+            } finally {
+                if (loraMask != null) {
+                    loraMask.close();
+                }
+            }
         }
     }
 
@@ -192,6 +314,12 @@ public final class LlamaDecoder implements AutoCloseable {
     /** As above, writing logits and present.* into {@code pinned} (see {@link PrefillBuffers}) when not null. */
     OrtSession.Result prefillBatch(float[] embeds, int batch, int tokens, long[] mask, long[] positions,
                                    Map<String, OnnxTensor> pinned) {
+        return prefillBatch(embeds, batch, tokens, mask, positions, pinned, null);
+    }
+
+    /** As above, row b with adapter {@code rowAdapters[b]} (null: every row on the base model). */
+    OrtSession.Result prefillBatch(float[] embeds, int batch, int tokens, long[] mask, long[] positions,
+                                   Map<String, OnnxTensor> pinned, int[] rowAdapters) {
         Map<String, OnnxTensor> in = new HashMap<>();
         List<OnnxTensor> owned = new java.util.ArrayList<>();
         try {
@@ -210,6 +338,10 @@ public final class LlamaDecoder implements AutoCloseable {
             in.put("inputs_embeds", e);
             in.put("attention_mask", m);
             in.put("position_ids", p);
+            OnnxTensor loraMask = addLora(in, rowAdapters, batch);
+            if (loraMask != null) {
+                owned.add(loraMask);
+            }
             return pinned == null ? graph.run(in) : graph.run(in, pinned);
         } finally {
             owned.forEach(OnnxTensor::close);
@@ -231,6 +363,8 @@ public final class LlamaDecoder implements AutoCloseable {
 
     @Override
     public void close() {
+        loraWeights.values().forEach(OnnxTensor::close);
+        loraWeights.clear();
         graph.close();
         if (step != null) {
             step.close();

@@ -66,6 +66,11 @@ final class SlotStep implements AutoCloseable {
      * position). Writes the new keys and values into {@code cache} and returns the logits [B, V].
      */
     float[] run(KvSlots cache, float[] tokenEmbeds, int[] lengths, int b) {
+        return run(cache, tokenEmbeds, lengths, null, b);
+    }
+
+    /** As above, row r decoding with LoRA adapter {@code adapters[r]} (null: all on the base model). */
+    float[] run(KvSlots cache, float[] tokenEmbeds, int[] lengths, int[] adapters, int b) {
         int cap = cache.capacity();
         boolean merged = !decoder.hasStepGraph();
         int width = merged ? cap + 1 : cap;
@@ -83,7 +88,7 @@ final class SlotStep implements AutoCloseable {
             int k = t;
             inputs.put(decoder.pastName(t), cache.tensor(t, b, x -> decoder.floats(cache.rows(k, b), b, kvh, cap, hd)));
         }
-        try (OrtSession.Result r = decoder.runStep(inputs, outputs)) {
+        try (OrtSession.Result r = decoder.runStep(inputs, outputs, adapters, b)) {
             int newLength = merged ? cap + 1 : 1;
             for (int t = 0; t < tensorCount; t++) {
                 for (int row = 0; row < b; row++) {

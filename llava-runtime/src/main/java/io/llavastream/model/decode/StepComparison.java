@@ -6,6 +6,8 @@ import java.util.Arrays;
  * Times one batched decode step ({@link SlotStep} over a {@link KvSlots} cache) on two decoders, alternating step by
  * step, so that a burst of machine load hits both alike: e.g. {@code decoder_step.onnx} against the merged decoder
  * over the same cache. Every row holds {@code cached} tokens; the cache has the capacity the batcher would give it.
+ * On a decoder with LoRA adapters, row r decodes with adapter r mod (adapters + 1): the base model and every adapter
+ * mixed in one step.
  */
 public final class StepComparison {
     /** Median and lower-quartile step times in milliseconds, of the first and the second decoder. */
@@ -35,6 +37,13 @@ public final class StepComparison {
         Arrays.fill(lengths, cached);
         float[] embeds = new float[rows * first.config().hiddenSize()];
         Arrays.fill(embeds, 0.01f);
+        int[][] adapters = new int[2][rows];
+        for (int k = 0; k < 2; k++) {
+            int n = decoders[k].adapters().size() + 1;
+            for (int r = 0; r < rows; r++) {
+                adapters[k][r] = r % n;
+            }
+        }
         KvSlots[] caches = new KvSlots[2];
         SlotStep[] steps = new SlotStep[2];
         try {
@@ -47,7 +56,7 @@ public final class StepComparison {
             for (int i = -warmup; i < iterations; i++) {
                 for (int k = 0; k < 2; k++) {
                     long t0 = System.nanoTime();
-                    steps[k].run(caches[k], embeds, lengths, rows);
+                    steps[k].run(caches[k], embeds, lengths, adapters[k], rows);
                     if (i >= 0) {
                         nanos[k][i] = System.nanoTime() - t0;
                     }
