@@ -347,7 +347,8 @@ public final class DecodeMachine implements StageMachine<DecodeRequest> {
         Answer a = Answer.newBuilder().setTask(r.getTask()).setText(parts.tokenizer().decode(g.tokenIds()))
                 .setTokenIds(Arrays.stream(g.tokenIds()).boxed().toList())
                 .setFinishReason(FinishReason.valueOf(g.finishReason().name())).setModelId(parts.modelId())
-                .setTimings(t).setError(null).setCompletedAt(clock.instant()).build();
+                .setTimings(t).setError(null).setCompletedAt(clock.instant())
+                .setLabels(r.getLabels()).build();  // the vision stage's zero-shot labels (docs/labels.md)
         return new Output<>(Topics.ANSWERS, r.getTask().getTaskId(), a);
     }
 
