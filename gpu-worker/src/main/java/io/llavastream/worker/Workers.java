@@ -1,5 +1,6 @@
 package io.llavastream.worker;
 
+import io.llavastream.labels.LabelBook;
 import io.llavastream.labels.LabellingMachine;
 import io.llavastream.model.DecodeParts;
 import io.llavastream.model.EngineOptions;
@@ -86,6 +87,10 @@ public final class Workers {
                             cache, p.visionModelId(), config.visionCacheRestoreTimeout());
             StageDriver<ImageTask> driver = StageDriver.create(machine, parts, restorer, config, registry);
             driver.stats().cacheCounts(cache::hits, cache::misses);
+            if (labels != null) {
+                LabelBook book = labels.reader().book();
+                driver.stats().labelCounts(() -> book.current().version(), book::skipped);
+            }
             return driver;
         } catch (RuntimeException e) {
             if (restorer != null) {
