@@ -36,6 +36,9 @@ final class EvalCommand implements Callable<Integer> {
             + "of the largest object; DemoLabels) scored as the vision worker scores it, against each scene's "
             + "largest object (docs/labels.md).")
     boolean labels;
+    @Option(names = "--threshold", description = "With --labels: every label's threshold instead of the demo "
+            + "set's (" + DemoLabels.THRESHOLD + "); changes which scenes carry a label, not the top label.")
+    Double threshold;
 
     @Override
     public Integer call() {
@@ -72,7 +75,7 @@ final class EvalCommand implements Callable<Integer> {
         LabelEvalResult r;
         try (LlavaModel model = modelOptions.load(); Progress p = new Progress("eval --labels", count)) {
             List<LabelPrompts> set = DemoLabels.SHAPES.stream().map(s -> new LabelPrompts(s, DemoLabels.prompts(s),
-                    DemoLabels.THRESHOLD)).toList();
+                    threshold != null ? threshold : DemoLabels.THRESHOLD)).toList();
             r = new LabelEvaluation(model, set).run(seed, count, i -> p.step());
         }
         if (json) {
