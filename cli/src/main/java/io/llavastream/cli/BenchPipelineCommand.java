@@ -47,9 +47,10 @@ final class BenchPipelineCommand implements Callable<Integer> {
     boolean json;
     @Option(names = "--labels", description = "Instead: the cost of zero-shot labels, in one run: the pipeline with "
             + "labels off (no text tower, no routing) and with the demo label set and routing on, alternately, "
-            + "--rounds times each; posts/s, CPU and broker bytes per post of each, and the throughput cost.")
+            + "--rounds times each (off-on, on-off, ...); posts/s, CPU and broker bytes per post of each, and the "
+            + "throughput cost.")
     boolean labels;
-    @Option(names = "--rounds", defaultValue = "2", description = "With --labels: runs of each mode (default "
+    @Option(names = "--rounds", defaultValue = "4", description = "With --labels: runs of each mode (default "
             + "${DEFAULT-VALUE}); the median of each is compared.")
     int rounds;
 
@@ -92,9 +93,14 @@ final class BenchPipelineCommand implements Callable<Integer> {
         }
         List<Run> off = new java.util.ArrayList<>();
         List<Run> on = new java.util.ArrayList<>();
-        for (int r = 0; r < rounds; r++) {
-            off.add(pipeline(dir, images, warm, false));
-            on.add(pipeline(dir, images, warm, true));
+        for (int r = 0; r < rounds; r++) {  // off-on, then on-off: a warming JVM favours neither
+            if (r % 2 == 0) {
+                off.add(pipeline(dir, images, warm, false));
+                on.add(pipeline(dir, images, warm, true));
+            } else {
+                on.add(pipeline(dir, images, warm, true));
+                off.add(pipeline(dir, images, warm, false));
+            }
         }
         double offRate = posts / median(off.stream().mapToDouble(Run::secs).toArray());
         double onRate = posts / median(on.stream().mapToDouble(Run::secs).toArray());
