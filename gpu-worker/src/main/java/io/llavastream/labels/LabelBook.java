@@ -39,7 +39,12 @@ public final class LabelBook {
     }
 
     /** A label's record ({@code null}: a tombstone, the label is removed). */
-    public synchronized void apply(String key, LabelDefinition d) {
+    public void apply(String key, LabelDefinition d) {
+        apply(key, d, "key " + key);
+    }
+
+    /** As above; {@code where} names the record in a warning (topic-partition@offset). */
+    public synchronized void apply(String key, LabelDefinition d, String where) {
         if (d == null) {
             dirty |= labels.remove(key) != null;
             changes++;
@@ -50,7 +55,7 @@ public final class LabelBook {
             LabelRules.check(key, d);
             p = new LabelPrompts(d.getLabel(), List.copyOf(d.getPrompts()), d.getThreshold());
         } catch (IllegalArgumentException e) {
-            skip("label record refused: " + e.getMessage());
+            skip(where + ": label record refused: " + e.getMessage());
             return;
         }
         labels.put(key, p);

@@ -131,11 +131,11 @@ public final class LabelReader implements AutoCloseable {
         }
         String key = new String(r.key(), StandardCharsets.UTF_8);
         if (r.value() == null) {
-            book.apply(key, null);
+            book.apply(key, null, where);
             return true;
         }
         try {
-            book.apply(key, serde.deserialize(r.topic(), r.value()));
+            book.apply(key, serde.deserialize(r.topic(), r.value()), where);
         } catch (SerdeException e) {
             if (e.reason() == SerdeException.Reason.REGISTRY_UNAVAILABLE) {
                 LOG.warn("labels: the schema registry cannot be reached ({}); reading {} again", e.getMessage(),

@@ -48,8 +48,14 @@ public final class Workers {
         return switch (config.stageName()) {
             case VISION -> {
                 VisionParts p = VisionParts.load(modelDir, options);
-                yield visionDriver(p, config.labelsEnabled() ? Labels.start(modelDir, options, config, registry)
-                        : null, config, registry, clock);
+                Labels labels;
+                try {
+                    labels = config.labelsEnabled() ? Labels.start(modelDir, options, config, registry) : null;
+                } catch (RuntimeException e) {
+                    p.close();
+                    throw e;
+                }
+                yield visionDriver(p, labels, config, registry, clock);
             }
             case MERGE -> {
                 MergeParts p = MergeParts.load(modelDir, options);
