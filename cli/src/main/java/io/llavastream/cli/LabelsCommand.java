@@ -38,6 +38,8 @@ final class LabelsCommand implements Runnable {
         KafkaOptions kafka;
         @Mixin
         RegistryOptions registry;
+        @Option(names = "--json", description = "Print the result as one JSON object per line.")
+        boolean json;
 
         LabelStore store() {
             return new LabelStore(kafka.load().common(), registry.connect());
@@ -65,15 +67,20 @@ final class LabelsCommand implements Runnable {
             try (LabelStore s = store()) {
                 s.set(d);
             }
-            System.out.println("set label " + name + ": " + prompts.size() + " prompt(s), threshold " + threshold);
+            if (json) {
+                JsonLines.print(JsonLines.object().put("set", name).put("prompts", prompts.size())
+                        .put("threshold", threshold));
+            } else {
+                System.out.println("set label " + name + ": " + prompts.size() + " prompt(s), threshold "
+                        + threshold);
+            }
             return 0;
         }
     }
 
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "Print the label set in force.")
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "Print the label set in force; with "
+            + "--json one object per label: label, prompts, threshold, updated_at.")
     static final class ListLabels extends Connection implements Callable<Integer> {
-        @Option(names = "--json", description = "One JSON object per label: label, prompts, threshold, updated_at.")
-        boolean json;
         @Option(names = "--timeout", defaultValue = "PT30S", description = "Longest wait to read the topic "
                 + "(default ${DEFAULT-VALUE}).")
         Duration timeout;
@@ -115,7 +122,11 @@ final class LabelsCommand implements Runnable {
             try (LabelStore s = store()) {
                 s.remove(name);
             }
-            System.out.println("removed label " + name);
+            if (json) {
+                JsonLines.print(JsonLines.object().put("removed", name));
+            } else {
+                System.out.println("removed label " + name);
+            }
             return 0;
         }
     }
@@ -128,8 +139,13 @@ final class LabelsCommand implements Runnable {
             try (LabelStore s = store()) {
                 DemoLabels.definitions(Instant.now()).forEach(s::set);
             }
-            System.out.println("set labels " + DemoLabels.SHAPES + " (" + DemoLabels.TEMPLATES.size()
-                    + " prompts each, threshold " + DemoLabels.THRESHOLD + ")");
+            if (json) {
+                DemoLabels.SHAPES.forEach(l -> JsonLines.print(JsonLines.object().put("set", l)
+                        .put("prompts", DemoLabels.TEMPLATES.size()).put("threshold", DemoLabels.THRESHOLD)));
+            } else {
+                System.out.println("set labels " + DemoLabels.SHAPES + " (" + DemoLabels.TEMPLATES.size()
+                        + " prompts each, threshold " + DemoLabels.THRESHOLD + ")");
+            }
             return 0;
         }
     }
