@@ -184,8 +184,15 @@ public final class PipelineTopology {
      */
     private static void routeByLabel(KStream<String, CaptionedPost> completed, LabelRouting routing,
                                      SchemaRegistry registry) {
+        if (!routing.enabled()) {
+            return;
+        }
+        AvroSerde<CaptionedPost> sizer = Topics.CAPTIONED_POSTS.valueSerde(registry);
+        int limit = RecordLimits.maxValueBytes(Topics.CAPTIONED_POSTS);
+        KStream<String, CaptionedPost> fitting = completed.filter((key, post) ->
+                sizer.serialize(Topics.CAPTIONED_POSTS.name(), post).length <= limit, Named.as(ROUTE_IF_IT_FITS));
         for (String topic : routing.allTopics()) {
-            completed.filter((key, post) -> routing.route(post).contains(topic), Named.as(ROUTE_BY_LABEL + topic))
+            fitting.filter((key, post) -> routing.route(post).contains(topic), Named.as(ROUTE_BY_LABEL + topic))
                     .to(topic, Produced.with(Topics.CAPTIONED_POSTS.keySerde(), new LimitedSerde<>(
                             Topics.CAPTIONED_POSTS.valueSerde(registry),
                             RecordLimits.maxValueBytes(Topics.CAPTIONED_POSTS), "CaptionedPost for " + topic))
