@@ -108,18 +108,30 @@ final class BenchPipelineCommand implements Callable<Integer> {
         double onCpu = median(on.stream().mapToDouble(x -> x.cpuNanos() / 1e6 / posts).toArray());
         double offBytes = median(off.stream().mapToDouble(x -> (double) x.broker().bytesIn() / posts).toArray());
         double onBytes = median(on.stream().mapToDouble(x -> (double) x.broker().bytesIn() / posts).toArray());
+        double offRequests = median(off.stream().mapToDouble(x -> (double) x.broker().totalRequests() / posts)
+                .toArray());
+        double onRequests = median(on.stream().mapToDouble(x -> (double) x.broker().totalRequests() / posts)
+                .toArray());
+        double offRecords = median(off.stream().mapToDouble(x -> (double) x.broker().messagesIn() / posts).toArray());
+        double onRecords = median(on.stream().mapToDouble(x -> (double) x.broker().messagesIn() / posts).toArray());
         double cost = 1 - onRate / offRate;
         if (json) {
             JsonLines.print(JsonLines.object().put("posts", posts).put("rounds", rounds)
                     .put("labels_off_posts_per_second", offRate).put("labels_on_posts_per_second", onRate)
                     .put("throughput_cost", cost).put("labels_off_cpu_ms_per_post", offCpu)
                     .put("labels_on_cpu_ms_per_post", onCpu).put("labels_off_broker_bytes_in_per_post", offBytes)
-                    .put("labels_on_broker_bytes_in_per_post", onBytes));
+                    .put("labels_on_broker_bytes_in_per_post", onBytes)
+                    .put("labels_off_broker_requests_per_post", offRequests)
+                    .put("labels_on_broker_requests_per_post", onRequests)
+                    .put("labels_off_broker_records_in_per_post", offRecords)
+                    .put("labels_on_broker_records_in_per_post", onRecords));
         } else {
             System.out.printf("labels off %.1f posts/s, on %.1f posts/s: cost %.1f%% (target <= 5%%); medians of %d "
                     + "runs each, %d posts%n", offRate, onRate, 100 * cost, rounds, posts);
             System.out.printf("process CPU per post: off %.1f ms, on %.1f ms; broker bytes in per post: off %.0f, "
                     + "on %.0f (routed copies of the captioned post included)%n", offCpu, onCpu, offBytes, onBytes);
+            System.out.printf("broker per post: requests off %.1f, on %.1f; records in off %.1f, on %.1f%n",
+                    offRequests, onRequests, offRecords, onRecords);
             for (int r = 0; r < rounds; r++) {
                 System.out.printf("  round %d: off %.1f posts/s, on %.1f posts/s%n", r + 1, posts / off.get(r).secs(),
                         posts / on.get(r).secs());
