@@ -170,6 +170,9 @@ def write_configs(model, vocab, out, model_id, layer, max_new_tokens=32):
             "model_type": "clip_text_model", "vocab_size": tc.vocab_size, "hidden_size": tc.hidden_size,
             "num_hidden_layers": tc.num_hidden_layers, "max_position_embeddings": tc.max_position_embeddings,
             "projection_dim": tc.projection_dim, "eos_token_id": vocab.eos,
+            # CLIP's learned temperature, log-space as in training (cosines are multiplied by its exp, capped at
+            # 100): zero-shot label scores use it (docs/labels.md).
+            "logit_scale": round(float(model.logit_scale.detach()), 4),
         },
     }
     preprocessor = {

@@ -3,7 +3,11 @@ package io.llavastream.cli;
 import io.llavastream.model.EngineOptions;
 import io.llavastream.model.LlavaModel;
 import io.llavastream.model.ModelDirectory;
+import io.llavastream.pipeline.DemoLabels;
 import io.llavastream.pipeline.EmbeddedPipeline;
+import io.llavastream.topology.PipelineConfig;
+import io.llavastream.worker.WorkerConfig;
+import java.util.Map;
 import io.llavastream.pipeline.PipelineClient;
 import io.llavastream.pipeline.PngPosts;
 import io.llavastream.rules.PostChecks;
@@ -41,26 +45,25 @@ final class BenchPipelineCommand implements Callable<Integer> {
     Path model;
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
+    @Option(names = "--labels", description = "Instead: the cost of zero-shot labels, in one run: the pipeline with "
+            + "labels off (no text tower, no routing) and with the demo label set and routing on, alternately, "
+            + "--rounds times each (off-on, on-off, ...); posts/s, CPU and broker bytes per post of each, and the "
+            + "throughput cost.")
+    boolean labels;
+    @Option(names = "--rounds", defaultValue = "4", description = "With --labels: runs of each mode (default "
+            + "${DEFAULT-VALUE}); the median of each is compared.")
+    int rounds;
 
-    @Override
-    public Integer call() throws Exception {
-        Path dir = model != null ? model : ModelDirectory.bundled();
-        List<Scene> scenes = new SceneGenerator(9090).scenes(0, posts);
-        List<byte[]> images = scenes.stream().map(SceneRenderer::png).toList();
-        List<byte[]> warm = new SceneGenerator(4242).scenes(0, 32).stream().map(SceneRenderer::png).toList();
-        double baseline;
-        long baselineCpu;
-        try (LlavaModel m = LlavaModel.load(dir, EngineOptions.threads(1))) {
-            inProcess(m, warm, maxBatch);
-            long c0 = cpuNanos();
-            baseline = inProcess(m, images, maxBatch);
-            baselineCpu = cpuNanos() - c0;
-        }
-        double secs;
-        long pipelineCpu;
-        BrokerCounters broker;
+    /** One timed pass of the posts through a fresh embedded pipeline. */
+    private record Run(double secs, long cpuNanos, BrokerCounters broker, long[] latency) {
+    }
+
+    private Run pipeline(Path dir, List<byte[]> images, List<byte[]> warm, boolean withLabels) throws Exception {
         long[] latency = new long[posts];
-        try (EmbeddedPipeline pipeline = new EmbeddedPipeline(dir, Workers.STAGES, maxBatch, System.err::println);
+        Map<String, String> topology = withLabels ? Map.of() : Map.of(PipelineConfig.LABEL_TOPICS_CONFIG, "");
+        Map<String, Object> workers = Map.of(WorkerConfig.VISION_LABELS_ENABLED, withLabels);
+        try (EmbeddedPipeline pipeline = new EmbeddedPipeline(dir, Workers.STAGES, maxBatch, topology, workers,
+                withLabels ? DemoLabels.definitions(java.time.Instant.now()) : List.of(), null, System.err::println);
              PipelineClient client = pipeline.client()) {
             warmUp(client, warm);
             BrokerCounters b0 = BrokerCounters.now();
@@ -76,10 +79,95 @@ final class BenchPipelineCommand implements Callable<Integer> {
                     latency[n[0]++] = client.ageNanos(r.key());
                 }
             }, () -> n[0] >= posts);
-            secs = (System.nanoTime() - t0) / 1e9;
-            pipelineCpu = cpuNanos() - c0;
-            broker = BrokerCounters.now().minus(b0);
+            if (n[0] < posts) {
+                throw new IllegalStateException("only " + n[0] + " of " + posts + " posts were captioned in 600 s");
+            }
+            return new Run((System.nanoTime() - t0) / 1e9, cpuNanos() - c0, BrokerCounters.now().minus(b0), latency);
         }
+    }
+
+    /** Labels off and on, alternately, {@code rounds} times each; medians compared. */
+    private int compareLabels(Path dir, List<byte[]> images, List<byte[]> warm) throws Exception {
+        if (rounds < 1) {
+            throw new IllegalArgumentException("--rounds must be >= 1, got " + rounds);
+        }
+        List<Run> off = new java.util.ArrayList<>();
+        List<Run> on = new java.util.ArrayList<>();
+        for (int r = 0; r < rounds; r++) {  // off-on, then on-off: a warming JVM favours neither
+            if (r % 2 == 0) {
+                off.add(pipeline(dir, images, warm, false));
+                on.add(pipeline(dir, images, warm, true));
+            } else {
+                on.add(pipeline(dir, images, warm, true));
+                off.add(pipeline(dir, images, warm, false));
+            }
+        }
+        double offRate = posts / median(off.stream().mapToDouble(Run::secs).toArray());
+        double onRate = posts / median(on.stream().mapToDouble(Run::secs).toArray());
+        double offCpu = median(off.stream().mapToDouble(x -> x.cpuNanos() / 1e6 / posts).toArray());
+        double onCpu = median(on.stream().mapToDouble(x -> x.cpuNanos() / 1e6 / posts).toArray());
+        double offBytes = median(off.stream().mapToDouble(x -> (double) x.broker().bytesIn() / posts).toArray());
+        double onBytes = median(on.stream().mapToDouble(x -> (double) x.broker().bytesIn() / posts).toArray());
+        double offRequests = median(off.stream().mapToDouble(x -> (double) x.broker().totalRequests() / posts)
+                .toArray());
+        double onRequests = median(on.stream().mapToDouble(x -> (double) x.broker().totalRequests() / posts)
+                .toArray());
+        double offRecords = median(off.stream().mapToDouble(x -> (double) x.broker().messagesIn() / posts).toArray());
+        double onRecords = median(on.stream().mapToDouble(x -> (double) x.broker().messagesIn() / posts).toArray());
+        double cost = 1 - onRate / offRate;
+        if (json) {
+            JsonLines.print(JsonLines.object().put("posts", posts).put("rounds", rounds)
+                    .put("labels_off_posts_per_second", offRate).put("labels_on_posts_per_second", onRate)
+                    .put("throughput_cost", cost).put("labels_off_cpu_ms_per_post", offCpu)
+                    .put("labels_on_cpu_ms_per_post", onCpu).put("labels_off_broker_bytes_in_per_post", offBytes)
+                    .put("labels_on_broker_bytes_in_per_post", onBytes)
+                    .put("labels_off_broker_requests_per_post", offRequests)
+                    .put("labels_on_broker_requests_per_post", onRequests)
+                    .put("labels_off_broker_records_in_per_post", offRecords)
+                    .put("labels_on_broker_records_in_per_post", onRecords));
+        } else {
+            System.out.printf("labels off %.1f posts/s, on %.1f posts/s: cost %.1f%% (target <= 5%%); medians of %d "
+                    + "runs each, %d posts%n", offRate, onRate, 100 * cost, rounds, posts);
+            System.out.printf("process CPU per post: off %.1f ms, on %.1f ms; broker bytes in per post: off %.0f, "
+                    + "on %.0f (routed copies of the captioned post included)%n", offCpu, onCpu, offBytes, onBytes);
+            System.out.printf("broker per post: requests off %.1f, on %.1f; records in off %.1f, on %.1f%n",
+                    offRequests, onRequests, offRecords, onRecords);
+            for (int r = 0; r < rounds; r++) {
+                System.out.printf("  round %d: off %.1f posts/s, on %.1f posts/s%n", r + 1, posts / off.get(r).secs(),
+                        posts / on.get(r).secs());
+            }
+        }
+        return 0;
+    }
+
+    private static double median(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s.length % 2 == 1 ? s[s.length / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Path dir = model != null ? model : ModelDirectory.bundled();
+        List<Scene> scenes = new SceneGenerator(9090).scenes(0, posts);
+        List<byte[]> images = scenes.stream().map(SceneRenderer::png).toList();
+        List<byte[]> warm = new SceneGenerator(4242).scenes(0, 32).stream().map(SceneRenderer::png).toList();
+        if (labels) {
+            return compareLabels(dir, images, warm);
+        }
+        double baseline;
+        long baselineCpu;
+        try (LlavaModel m = LlavaModel.load(dir, EngineOptions.threads(1))) {
+            inProcess(m, warm, maxBatch);
+            long c0 = cpuNanos();
+            baseline = inProcess(m, images, maxBatch);
+            baselineCpu = cpuNanos() - c0;
+        }
+        Run run = pipeline(dir, images, warm, false);
+        double secs = run.secs();
+        long pipelineCpu = run.cpuNanos();
+        BrokerCounters broker = run.broker();
+        long[] latency = run.latency();
         Arrays.sort(latency);
         double pipelineRate = posts / secs;
         double baselineRate = posts / baseline;

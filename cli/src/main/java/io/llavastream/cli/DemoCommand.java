@@ -3,6 +3,7 @@ package io.llavastream.cli;
 import io.llavastream.metrics.MetricsServer;
 import io.llavastream.model.ModelDirectory;
 import io.llavastream.pipeline.EmbeddedPipeline;
+import io.llavastream.pipeline.DemoLabels;
 import io.llavastream.pipeline.PipelineClient;
 import io.llavastream.pipeline.PngPosts;
 import io.llavastream.schemas.CaptionedPost;
@@ -82,7 +83,8 @@ final class DemoCommand implements Callable<Integer> {
         long[] latencies = new long[posts.size()];
         int[] correct = {0};
         List<CaptionedPost> done;
-        try (EmbeddedPipeline pipeline = new EmbeddedPipeline(dir, Workers.STAGES, maxBatch, System.err::println);
+        try (EmbeddedPipeline pipeline = new EmbeddedPipeline(dir, Workers.STAGES, maxBatch, Map.of(), Map.of(),
+                DemoLabels.definitions(java.time.Instant.now()), null, System.err::println);
              PipelineClient client = pipeline.client();
              AutoCloseable endpoint = serveMetrics(pipeline, dir);
              AutoCloseable console = serveConsole(pipeline, dir);
@@ -168,11 +170,15 @@ final class DemoCommand implements Callable<Integer> {
         ImageAnswer a = p.getAnswers().get(0);
         boolean ok = truth != null && truth.equals(a.getText());
         if (json) {
-            JsonLines.print(JsonLines.object().put("post_id", p.getPostId()).put("caption", a.getText())
-                    .put("failed", a.getFailed()).put("expected", truth).put("correct", truth == null ? null : ok));
+            var n = JsonLines.object().put("post_id", p.getPostId()).put("caption", a.getText())
+                    .put("failed", a.getFailed()).put("expected", truth).put("correct", truth == null ? null : ok);
+            p.getLabels().forEach(n.putArray("labels")::add);
+            JsonLines.print(n);
         } else {
             String mark = truth == null ? "" : ok ? "  [correct]" : "  [expected: " + truth + "]";
-            System.out.println(p.getPostId() + ": " + (a.getFailed() ? "FAILED " + a.getError() : a.getText()) + mark);
+            String labels = p.getLabels().isEmpty() ? "" : "  #" + String.join(" #", p.getLabels());
+            System.out.println(p.getPostId() + ": " + (a.getFailed() ? "FAILED " + a.getError() : a.getText()) + mark
+                    + labels);
         }
         return ok;
     }

@@ -1,6 +1,11 @@
 package io.llavastream.cli;
 
 import io.llavastream.eval.EvalResult;
+import io.llavastream.eval.LabelEvalResult;
+import io.llavastream.eval.LabelEvaluation;
+import io.llavastream.model.labels.LabelPrompts;
+import io.llavastream.pipeline.DemoLabels;
+import java.util.List;
 import io.llavastream.eval.SceneEvaluation;
 import io.llavastream.model.LlavaModel;
 import java.util.concurrent.Callable;
@@ -31,11 +36,21 @@ final class EvalCommand implements Callable<Integer> {
     String adapter;
     @Option(names = "--verbose", description = "Print every scene's wrong answers.")
     boolean verbose;
+    @Option(names = "--labels", description = "Zero-shot label accuracy instead: the demo's label set (the shape "
+            + "of the largest object; DemoLabels) scored as the vision worker scores it, against each scene's "
+            + "largest object (docs/labels.md).")
+    boolean labels;
+    @Option(names = "--threshold", description = "With --labels: every label's threshold instead of the demo "
+            + "set's (" + DemoLabels.THRESHOLD + "); changes which scenes carry a label, not the top label.")
+    Double threshold;
 
     @Override
     public Integer call() {
         if (count < 1) {
             throw new IllegalArgumentException("--count must be >= 1, got " + count);
+        }
+        if (labels) {
+            return labels();
         }
         EvalResult r;
         String name = adapter == null ? "" : adapter.split("=", 2)[0].strip();
@@ -59,6 +74,32 @@ final class EvalCommand implements Callable<Integer> {
             System.out.printf("VQA accuracy         %.1f%%  %s%n", 100 * r.vqaAccuracy(), r.vqaByType());
             System.out.printf("retrieval R@1        %.3f (strict, same scene: %.3f), pools of %d%n",
                     r.retrievalR1(), r.retrievalR1Strict(), r.retrievalPool());
+        }
+        return 0;
+    }
+
+    private int labels() {
+        LabelEvalResult r;
+        try (LlavaModel model = modelOptions.load(); Progress p = new Progress("eval --labels", count)) {
+            List<LabelPrompts> set = DemoLabels.SHAPES.stream().map(s -> new LabelPrompts(s, DemoLabels.prompts(s),
+                    threshold != null ? threshold : DemoLabels.THRESHOLD)).toList();
+            r = new LabelEvaluation(model, set).run(seed, count, i -> p.step());
+        }
+        if (json) {
+            JsonLines.print(r);
+        } else {
+            System.out.printf("model %s, labels %s, %d scenes of seed %d, %.1fs%n", r.modelId(), r.labels(),
+                    r.scenes(), r.seed(), r.seconds());
+            System.out.printf("zero-shot accuracy (largest object)  %.1f%%%n", 100 * r.accuracy());
+            System.out.printf("  one object                         %.1f%% of %d%n", 100 * r.singleAccuracy(),
+                    r.singleScenes());
+            System.out.printf("  a large and a small object         %.1f%% of %d%n", 100 * r.mixedSizeAccuracy(),
+                    r.mixedSizeScenes());
+            System.out.printf("  two objects of one size (either)   %.1f%% of %d%n", 100 * r.sameSizeAccuracy(),
+                    r.sameSizeScenes());
+            System.out.printf("by extent in pixels                  %.1f%%%n", 100 * r.extentAccuracy());
+            System.out.printf("scenes carrying a label (threshold)  %.1f%%, carried labels right %.1f%%%n",
+                    100 * r.coverage(), 100 * r.carriedPrecision());
         }
         return 0;
     }

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         subcommands = {CaptionCommand.class, EvalCommand.class, BenchCommand.class, ScenesCommand.class,
                 TrainCommand.class, TrainAdapterCommand.class, BrokerCommand.class, SubmitCommand.class,
                 TailCommand.class, WorkerCommand.class, TopologyCommand.class, DemoCommand.class, ConsoleCommand.class,
-                ExportCommand.class, SearchCommand.class, ReplayCommand.class, ChaosCommand.class,
+                ExportCommand.class, SearchCommand.class, ReplayCommand.class, ChaosCommand.class, LabelsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     public static void main(String[] args) {

@@ -39,6 +39,10 @@ final class SearchCommand implements Callable<Integer> {
     ModelOptions modelOptions;
     @Parameters(arity = "0..1", paramLabel = "TEXT", description = "What the image shows.")
     String query;
+    @Option(names = "--label", paramLabel = "LABEL", description = "Only images that carry this zero-shot label "
+            + "(docs/labels.md), as scored when the vision worker encoded them. With --serve, GET /search takes "
+            + "label=LABEL.")
+    String label;
     @Option(names = "--k", defaultValue = "5", description = "How many images (default ${DEFAULT-VALUE}).")
     int k;
     @Option(names = "--json", description = "One JSON object per hit: rank, sha256, post_id, image_index, caption, "
@@ -82,7 +86,7 @@ final class SearchCommand implements Callable<Integer> {
             SearchService service = new SearchService(model.textEncoder(), index,
                     modelId != null ? modelId : model.visionModelId());
             if (query != null) {
-                print(service.search(query, k));
+                print(service.search(query, k, label));
             }
             if (serve) {
                 serve(service, builder, index);

@@ -25,6 +25,8 @@ import picocli.CommandLine.Option;
  * follows the token previews instead and shows each answer's text growing as it is generated ({@link TokenTail}).
  * A record that is not what the topic holds is skipped with a line on stderr.
  *
+ * With {@code --label L}, only the posts that carry label L.
+ *
  * <p>Reads {@link Topics#CAPTIONED_POSTS}, or {@link Topics#ANSWER_TOKENS} with {@code --tokens}; writes none.
  */
 @Command(name = "tail", mixinStandardHelpOptions = true,
@@ -43,6 +45,10 @@ final class TailCommand implements Callable<Integer> {
     @Option(names = "--json", description = "One JSON object per post: post_id, source, answers[...]; with --tokens, "
             + "one per delta: task_id, stream_id, seq, delta, text (so far), final, restarted, gap, ...")
     boolean json;
+    @Option(names = "--label", paramLabel = "LABEL", description = "Only posts that carry this zero-shot label "
+            + "(an image of the post scored above the label's threshold; docs/labels.md). Reads captioned-posts, so "
+            + "it works whatever topic the topology routes the label to.")
+    String label;
     @Option(names = "--tokens", description = "Follow the token previews (best-effort, seen before the answers "
             + "commit) and show each answer's text growing; a task whose stream restarts (a retry) starts over.")
     boolean tokens;
@@ -62,7 +68,7 @@ final class TailCommand implements Callable<Integer> {
             while (max == 0 || seen < max) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
                     CaptionedPost post = readable(serde, r, "a captioned post");
-                    if (post == null) {
+                    if (post == null || (label != null && !post.getLabels().contains(label))) {
                         continue;
                     }
                     print(post);
@@ -110,16 +116,22 @@ final class TailCommand implements Callable<Integer> {
             var n = JsonLines.object().put("post_id", p.getPostId()).put("source", p.getSource());
             var arr = n.putArray("answers");
             for (ImageAnswer a : p.getAnswers()) {
-                arr.addObject().put("image_index", a.getImageIndex()).put("image_sha256", a.getImageSha256())
+                var o = arr.addObject();
+                o.put("image_index", a.getImageIndex()).put("image_sha256", a.getImageSha256())
                         .put("text", a.getText()).put("failed", a.getFailed()).put("error", a.getError())
                         .put("model_id", a.getModelId());
+                var labels = o.putArray("labels");
+                a.getLabels().forEach(l -> labels.addObject().put("label", l.getLabel()).put("score", l.getScore()));
             }
+            p.getLabels().forEach(n.putArray("labels")::add);
             JsonLines.print(n);
             return;
         }
         for (ImageAnswer a : p.getAnswers()) {
             System.out.println(p.getPostId() + " [" + a.getImageIndex() + "] "
-                    + (a.getFailed() ? "FAILED: " + a.getError() : a.getText()));
+                    + (a.getFailed() ? "FAILED: " + a.getError() : a.getText())
+                    + (a.getLabels().isEmpty() ? "" : "  " + a.getLabels().stream()
+                    .map(l -> String.format("#%s %.2f", l.getLabel(), l.getScore())).toList()));
         }
     }
 }

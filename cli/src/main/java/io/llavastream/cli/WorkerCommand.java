@@ -58,6 +58,11 @@ final class WorkerCommand implements java.util.concurrent.Callable<Integer> {
             description = "decode: publish each answer's tokens as they are generated to the answer-tokens topic, a "
                     + "best-effort preview (default: decode.stream.tokens, true; --no-stream-tokens turns it off).")
     Boolean streamTokens;
+    @Option(names = "--labels", negatable = true,
+            description = "vision: score every image against the zero-shot label set on the labels topic and put "
+                    + "the labels above threshold on its records (default: vision.labels.enabled, true; "
+                    + "--no-labels loads no text tower; docs/labels.md).")
+    Boolean labels;
     @Option(names = "--progress-seconds", defaultValue = "5", description = "Progress line interval "
             + "(default ${DEFAULT-VALUE}).")
     long progressSeconds;
@@ -169,6 +174,7 @@ final class WorkerCommand implements java.util.concurrent.Callable<Integer> {
         p.put(WorkerConfig.TENSOR_DTYPE, tensorDtype.dtype().name());
         p.put(WorkerConfig.BATCH_LINGER_MS, lingerMs);
         putIfSet(p, WorkerConfig.DECODE_STREAM_TOKENS, streamTokens);  // unset: the file's or the default
+        putIfSet(p, WorkerConfig.VISION_LABELS_ENABLED, labels);
         p.putAll(modelOptions.explicitEngineSettings(env));  // only given flags: the file's stay
         putIfSet(p, WorkerConfig.GROUP_ID, groupId);
         putIfSet(p, WorkerConfig.INSTANCE_ID, instanceId);

@@ -9,6 +9,7 @@ import io.llavastream.serde.SchemaRegistryServer;
 import io.llavastream.topology.PipelineConfig;
 import io.llavastream.topology.PipelineTopologyApp;
 import io.llavastream.worker.Worker;
+import io.llavastream.schemas.LabelDefinition;
 import io.llavastream.worker.WorkerConfig;
 import io.llavastream.worker.Workers;
 import java.io.IOException;
@@ -71,13 +72,35 @@ public final class EmbeddedPipeline implements AutoCloseable {
     }
 
     private EmbeddedPipeline(Path modelDir, List<String> stages, int maxBatch, Map<String, String> topologySettings,
-                             Map<String, Object> workerSettings, Path stateDir, Consumer<String> log) throws IOException, InterruptedException {
+                             Map<String, Object> workerSettings, Path stateDir, Consumer<String> log)
+            throws IOException, InterruptedException {
+        this(modelDir, stages, maxBatch, topologySettings, workerSettings, List.of(), stateDir, log);
+    }
+
+    /**
+     * @param topologySettings more {@link PipelineConfig} settings
+     * @param workerSettings   more {@link WorkerConfig} settings for every worker, e.g. vision.labels.enabled
+     * @param labels           a label set written to the labels topic before the workers start (e.g.
+     *                         {@link DemoLabels}), so the first images are scored against it
+     */
+    public EmbeddedPipeline(Path modelDir, List<String> stages, int maxBatch, Map<String, String> topologySettings,
+                            Map<String, Object> workerSettings, List<LabelDefinition> labels, Path stateDir,
+                            Consumer<String> log)
+            throws IOException, InterruptedException {
         long t0 = System.nanoTime();
         broker = EmbeddedKafkaBroker.start();
         registryServer = SchemaRegistryServer.start(KafkaSchemaRegistry.open(Map.of("bootstrap.servers",
                 broker.bootstrapServers()), KafkaSchemaRegistry.DEFAULT_TIMEOUT), 0);
         log.accept(String.format("broker at %s, schema registry at %s (%.1f s)", broker.bootstrapServers(),
                 registryServer.url(), (System.nanoTime() - t0) / 1e9));
+        if (!labels.isEmpty()) {
+            try (LabelStore store = new LabelStore(Map.of("bootstrap.servers", broker.bootstrapServers()),
+                    registry())) {
+                labels.forEach(store::set);
+            }
+            log.accept("labels " + labels.stream().map(LabelDefinition::getLabel).toList() + " set on "
+                    + io.llavastream.topics.Topics.LABELS.name());
+        }
         String modelId;
         modelId = ModelDirectory.open(modelDir).config().visionModelId();
         this.deleteStateDir = stateDir == null;

@@ -178,4 +178,15 @@ class WorkerCommandTest {
                 "--no-stream-tokens");
         assertThat(off.checkedConfig().streamTokens()).isFalse();
     }
+
+    @Test
+    void visionScoresLabelsUnlessToldNoLabels() throws Exception {
+        WorkerCommand on = new WorkerCommand();
+        new picocli.CommandLine(on).parseArgs("--stage", "vision", "--bootstrap-servers", "127.0.0.1:1");
+        assertThat(on.checkedConfig().labelsEnabled()).isTrue();
+        WorkerCommand off = new WorkerCommand();
+        new picocli.CommandLine(off).parseArgs("--stage", "vision", "--bootstrap-servers", "127.0.0.1:1",
+                "--no-labels");
+        assertThat(off.checkedConfig().labelsEnabled()).isFalse();
+    }
 }

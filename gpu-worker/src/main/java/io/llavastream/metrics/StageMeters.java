@@ -85,6 +85,12 @@ public final class StageMeters implements MeterBinder, StageEvents {
         FunctionCounter.builder("llava.token.previews.dropped", stats, WorkerStats::previewsDropped).tags(tags)
                 .description("decode: token deltas given up (not serializable, refused, failed or timed out)")
                 .register(registry);
+        Gauge.builder("llava.labels.version", stats, WorkerStats::labelsVersion).tags(tags)
+                .description("vision: version of the zero-shot label set in force (label records applied since "
+                        + "start; 0 with labels off or none set)").register(registry);
+        FunctionCounter.builder("llava.labels.skipped", stats, WorkerStats::labelsSkipped).tags(tags)
+                .description("vision: records of the labels topic skipped (not a label definition, or breaking "
+                        + "the label rules)").register(registry);
         Gauge.builder("llava.requests.running", stats, WorkerStats::running).tags(tags)
                 .description("inputs in the stage machine now").register(registry);
         Gauge.builder("llava.requests.waiting", stats, WorkerStats::waiting).tags(tags)

@@ -363,7 +363,7 @@ public final class DecodeMachine implements StageMachine<DecodeRequest> {
                 .setTokenIds(Arrays.stream(g.tokenIds()).boxed().toList())
                 .setFinishReason(FinishReason.valueOf(g.finishReason().name())).setModelId(parts.modelId())
                 .setTimings(t).setError(null).setCompletedAt(clock.instant()).setAdapter(r.getTask().getAdapter())
-                .build();
+                .setLabels(r.getLabels()).build();  // the vision stage's zero-shot labels (docs/labels.md)
         return new Output<>(Topics.ANSWERS, r.getTask().getTaskId(), a);
     }
 

@@ -164,6 +164,7 @@ public final class MergeMachine extends BatchMachine<MergeRequest> {
                 .setImagePositions(Arrays.stream(positions).boxed().toList())
                 .setModelId(parts.modelId())
                 .setTimings(timings(r, mergeMs))
+                .setLabels(r.getLabels())  // the vision stage's zero-shot labels, on their way to the answer
                 .build();
         return new Output<>(Topics.DECODE_REQUESTS, task.getTaskId(), d);
     }

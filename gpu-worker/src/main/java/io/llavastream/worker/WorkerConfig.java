@@ -51,6 +51,8 @@ public final class WorkerConfig extends AbstractConfig {
     public static final String VISION_CACHE_RESTORE_TIMEOUT_MS = "vision.cache.restore.timeout.ms";
     public static final String DECODE_STREAM_TOKENS = "decode.stream.tokens";
     public static final String DECODE_ADAPTERS = "decode.adapters";
+    public static final String VISION_LABELS_ENABLED = "vision.labels.enabled";
+    public static final String VISION_LABELS_LOAD_TIMEOUT_MS = "vision.labels.load.timeout.ms";
     public static final String DECODE_STREAM_TOKENS_FLUSH_TIMEOUT_MS = "decode.stream.tokens.flush.timeout.ms";
     public static final String MODEL_DIR = "model.dir";
     public static final String ENGINE_THREADS = "engine.threads";
@@ -112,6 +114,16 @@ public final class WorkerConfig extends AbstractConfig {
             .define(VISION_CACHE_RESTORE_TIMEOUT_MS, Type.LONG, 60_000L, Range.atLeast(1), Importance.LOW,
                     "vision: longest a restore of the encoder cache from vision-features may take when partitions "
                     + "are assigned, ms; the polling thread waits for it. Entries not read by then are misses.")
+            .define(VISION_LABELS_ENABLED, Type.BOOLEAN, true, Importance.MEDIUM, "vision: score every image "
+                    + "against the zero-shot label set on " + Topics.LABELS.name() + " (read from the beginning for "
+                    + "as long as the worker runs) and put the labels above their threshold on its merge request and "
+                    + "embedding (docs/labels.md). Loads the CLIP text tower (onnx/text_encoder.onnx) beside the "
+                    + "vision tower. With an empty label set an image costs one snapshot read; false = no text "
+                    + "tower, no labels reader, no labels on any record.")
+            .define(VISION_LABELS_LOAD_TIMEOUT_MS, Type.LONG, 30_000L, Range.atLeast(0), Importance.LOW,
+                    "vision: longest wait at start for the label set already on " + Topics.LABELS.name()
+                    + " to be in force before the first request is consumed, ms; after it the worker starts with the "
+                    + "labels read so far and the rest follow.")
             .define(DECODE_STREAM_TOKENS, Type.BOOLEAN, true, Importance.MEDIUM, "decode: publish every running "
                     + "answer's new text after each decode step to " + Topics.ANSWER_TOKENS.name() + " (AnswerToken, "
                     + "keyed by task id), a best-effort preview sent at once on a producer outside the transaction, "
@@ -255,6 +267,21 @@ public final class WorkerConfig extends AbstractConfig {
     /** decode.adapters as given: NAME or NAME=PATH (see io.llavastream.model.adapter.AdapterSpecs). */
     public List<String> decodeAdapters() {
         return getList(DECODE_ADAPTERS);
+    }
+
+    public boolean labelsEnabled() {
+        return getBoolean(VISION_LABELS_ENABLED);
+    }
+
+    public Duration labelsLoadTimeout() {
+        return Duration.ofMillis(getLong(VISION_LABELS_LOAD_TIMEOUT_MS));
+    }
+
+    /** The labels reader's consumer: as the cache restorer's (no group, read_committed), its own client id. */
+    public Map<String, Object> labelsConsumerProperties() {
+        Map<String, Object> p = restoreConsumerProperties();
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, "llava-" + stage() + "-" + instanceId + "-labels");
+        return p;
     }
 
     public boolean streamTokens() {

@@ -95,9 +95,31 @@ public final class WorkerStats {
     }
 
     /** Where the cache counts come from (the vision worker's encoder cache); counted when looked up. */
+    private volatile LongSupplier labelsVersion = () -> 0;
+    private volatile LongSupplier labelsSkipped = () -> 0;
+
     void cacheCounts(LongSupplier hits, LongSupplier misses) {
         this.cacheHits = hits;
         this.cacheMisses = misses;
+    }
+
+    /** Where the label counts come from (the vision worker's label book). */
+    void labelCounts(LongSupplier version, LongSupplier skipped) {
+        this.labelsVersion = version;
+        this.labelsSkipped = skipped;
+    }
+
+    /**
+     * The version of the label set in force in the vision worker: the number of label records applied since it
+     * started (0: none, or labels off); a change on the labels topic is in force once this moves past it.
+     */
+    public long labelsVersion() {
+        return labelsVersion.getAsLong();
+    }
+
+    /** Records of the labels topic the vision worker skipped (not a label definition, or breaking the rules). */
+    public long labelsSkipped() {
+        return labelsSkipped.getAsLong();
     }
 
     void previewSent() {

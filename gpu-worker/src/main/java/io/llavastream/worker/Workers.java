@@ -1,5 +1,7 @@
 package io.llavastream.worker;
 
+import io.llavastream.labels.LabelBook;
+import io.llavastream.labels.LabellingMachine;
 import io.llavastream.model.DecodeParts;
 import io.llavastream.model.EngineOptions;
 import io.llavastream.model.MergeParts;
@@ -46,7 +48,14 @@ public final class Workers {
         return switch (config.stageName()) {
             case VISION -> {
                 VisionParts p = VisionParts.load(modelDir, options);
-                yield visionDriver(p, config, registry, clock);
+                Labels labels;
+                try {
+                    labels = config.labelsEnabled() ? Labels.start(modelDir, options, config, registry) : null;
+                } catch (RuntimeException e) {
+                    p.close();
+                    throw e;
+                }
+                yield visionDriver(p, labels, config, registry, clock);
             }
             case MERGE -> {
                 MergeParts p = MergeParts.load(modelDir, options);
@@ -67,25 +76,40 @@ public final class Workers {
      * The vision worker: the vision machine behind its encoder cache ({@link CachedVisionMachine}), which a
      * {@link VisionCacheRestorer} fills from vision-features for the partitions this worker owns.
      */
-    private static Worker visionDriver(VisionParts p, WorkerConfig config, SchemaRegistry registry, Clock clock) {
+    private static Worker visionDriver(VisionParts p, Labels labels, WorkerConfig config, SchemaRegistry registry,
+                                       Clock clock) {
         EncoderCache cache = new EncoderCache(config.visionCacheMaxBytes());
-        CachedVisionMachine machine = new CachedVisionMachine(
+        StageMachine<ImageTask> cached = new CachedVisionMachine(
                 new VisionMachine(p, config.maxBatchSize(), config.tensorDtype(), clock),
                 p.visionModelId(), cache);
+        StageMachine<ImageTask> machine = labels == null ? cached
+                : new LabellingMachine(cached, labels.reader().book()::scorer);
+        AutoCloseable parts = labels == null ? p : () -> {
+            labels.close();
+            p.close();
+        };
         PartitionHook restorer = null;
         try {
             restorer = cache.maxBytes() == 0 ? PartitionHook.NONE  // no cache: nothing to restore
                     : new VisionCacheRestorer(new KafkaConsumer<>(config.restoreConsumerProperties()), registry,
                             cache, p.visionModelId(), config.visionCacheRestoreTimeout());
-            StageDriver<ImageTask> driver = StageDriver.create(machine, p, restorer, config, registry);
+            StageDriver<ImageTask> driver = StageDriver.create(machine, parts, restorer, config, registry);
             driver.stats().cacheCounts(cache::hits, cache::misses);
+            if (labels != null) {
+                LabelBook book = labels.reader().book();
+                driver.stats().labelCounts(() -> book.current().version(), book::skipped);
+            }
             return driver;
         } catch (RuntimeException e) {
             if (restorer != null) {
                 restorer.close();
             }
             machine.close();
-            p.close();
+            try {
+                parts.close();
+            } catch (Exception suppressed) {
+                e.addSuppressed(suppressed);
+            }
             throw e;
         }
     }

@@ -25,8 +25,24 @@ public record LlavaConfig(String modelId, String visionModelId, long imageTokenI
      *
      * @param tokenizerFile           its own tokenizer in the model directory, or null to share the LM's
      * @param maxPositionEmbeddings   the tower's context in tokens (77 for OpenAI's CLIP)
+     * @param logitScale              the multiplier of image-text cosines in CLIP's softmax: exp of {@code
+     *                                clip_text_config.logit_scale} (log-space, as CLIP learns it), capped at 100 as
+     *                                in training; {@link #DEFAULT_LOGIT_SCALE} when the config has none
      */
-    public record ClipTextConfig(String tokenizerFile, long eosTokenId, int maxPositionEmbeddings) {
+    public record ClipTextConfig(String tokenizerFile, long eosTokenId, int maxPositionEmbeddings, double logitScale) {
+        /** OpenAI CLIP's trained multiplier (its log scale reached the cap, ln 100 = 4.6052). */
+        public static final double DEFAULT_LOGIT_SCALE = 100;
+
+        static double logitScale(JsonNode clipText) {
+            JsonNode v = clipText.get("logit_scale");
+            if (v == null || v.isNull()) {
+                return DEFAULT_LOGIT_SCALE;
+            }
+            if (!v.isNumber() || !Double.isFinite(v.asDouble())) {
+                throw new ModelException("clip_text_config.logit_scale must be a number (log-space), got " + v);
+            }
+            return Math.min(Math.exp(v.asDouble()), DEFAULT_LOGIT_SCALE);
+        }
     }
 
     /**
@@ -77,7 +93,7 @@ public record LlavaConfig(String modelId, String visionModelId, long imageTokenI
         JsonNode ct = required(c, "clip_text_config", "config.json");
         ClipTextConfig clip = new ClipTextConfig(ct.hasNonNull("tokenizer_file") ? ct.get("tokenizer_file").asText()
                 : null, ct.path("eos_token_id").asLong(text.eosTokenId()),
-                intField(ct, "max_position_embeddings", "clip_text_config"));
+                intField(ct, "max_position_embeddings", "clip_text_config"), ClipTextConfig.logitScale(ct));
         String modelId = c.path("_name_or_path").asText(dir.getFileName().toString());
         return new LlavaConfig(modelId, c.path("vision_model_id").asText(modelId),
                 intField(c, "image_token_index", "config.json"), tokensPerImage, text, vision, clip,

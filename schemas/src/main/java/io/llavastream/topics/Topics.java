@@ -7,6 +7,7 @@ import io.llavastream.schemas.DeadLetter;
 import io.llavastream.schemas.DecodeRequest;
 import io.llavastream.schemas.ImageEmbedding;
 import io.llavastream.schemas.ImageTask;
+import io.llavastream.schemas.LabelDefinition;
 import io.llavastream.schemas.MergeRequest;
 import io.llavastream.schemas.Post;
 import io.llavastream.schemas.VisionFeatures;
@@ -53,6 +54,28 @@ public final class Topics {
     /** Posts with every image answered, keyed by post id. */
     public static final Topic<CaptionedPost> CAPTIONED_POSTS = new Topic<>("llava.captioned-posts", 6, Map.of(),
             CaptionedPost.class);
+    /**
+     * The zero-shot label set: one record per label, keyed by the label's name, compacted (a tombstone removes the
+     * label). One partition, so that every reader sees the changes in one order. The vision worker scores every
+     * image against the live set (docs/labels.md).
+     */
+    public static final Topic<LabelDefinition> LABELS = new Topic<>("llava.labels", 1,
+            Map.of("cleanup.policy", "compact"), LabelDefinition.class);
+    /** Captioned posts with an image labelled {@code circle} (the demo's label set), keyed by post id. */
+    public static final Topic<CaptionedPost> LABELED_POSTS_CIRCLE = labeledPosts("circle");
+    /** Captioned posts with an image labelled {@code square}, keyed by post id. */
+    public static final Topic<CaptionedPost> LABELED_POSTS_SQUARE = labeledPosts("square");
+    /** Captioned posts with an image labelled {@code triangle}, keyed by post id. */
+    public static final Topic<CaptionedPost> LABELED_POSTS_TRIANGLE = labeledPosts("triangle");
+    /** Captioned posts with an image labelled {@code cross}, keyed by post id. */
+    public static final Topic<CaptionedPost> LABELED_POSTS_CROSS = labeledPosts("cross");
+    /** Captioned posts that carry no routed label: the topology's default {@code label.default.topic}. */
+    public static final Topic<CaptionedPost> UNLABELED_POSTS = new Topic<>("llava.unlabeled-posts", 6, Map.of(),
+            CaptionedPost.class);
+    /** The topics of the demo's default label mapping (label.topics), label by label. */
+    public static final Map<String, Topic<CaptionedPost>> DEMO_LABEL_TOPICS = Map.of("circle", LABELED_POSTS_CIRCLE,
+            "square", LABELED_POSTS_SQUARE, "triangle", LABELED_POSTS_TRIANGLE, "cross", LABELED_POSTS_CROSS);
+
     /** Records a stage refused, with their original bytes and the reason. */
     public static final Topic<DeadLetter> DEAD_LETTERS = new Topic<>("llava.dead-letters", 1, LARGE,
             DeadLetter.class);
@@ -98,7 +121,8 @@ public final class Topics {
     /** Every Avro-valued topic of the pipeline. */
     public static final List<Topic<?>> ALL = List.of(POSTS, VISION_REQUESTS, VISION_FEATURES, MERGE_REQUESTS,
             DECODE_REQUESTS, IMAGE_EMBEDDINGS, ANSWERS, ANSWER_TOKENS, CAPTIONED_POSTS, DEAD_LETTERS, REPLAY_ANSWERS,
-            BENCH_HOPS);
+            BENCH_HOPS, LABELS, LABELED_POSTS_CIRCLE, LABELED_POSTS_SQUARE, LABELED_POSTS_TRIANGLE, LABELED_POSTS_CROSS,
+            UNLABELED_POSTS);
 
     /**
      * The store of the schema registry that runs beside the embedded broker ({@code io.llavastream.serde.
@@ -114,6 +138,16 @@ public final class Topics {
         List<NewTopic> topics = new ArrayList<>(ALL.stream().map(t -> t.newTopic(replicationFactor)).toList());
         topics.add(SCHEMAS.newTopic(replicationFactor));
         return topics;
+    }
+
+    /**
+     * A routed topic for captioned posts with label {@code label}: "llava.labeled-posts.&lt;label&gt;", partitioned
+     * and configured as {@link #CAPTIONED_POSTS}. {@code labels set --topic} creates it for a label outside the demo's
+     * set.
+     */
+    public static Topic<CaptionedPost> labeledPosts(String label) {
+        return new Topic<>("llava.labeled-posts." + label, CAPTIONED_POSTS.partitions(), CAPTIONED_POSTS.configs(),
+                CaptionedPost.class);
     }
 
     private Topics() {

@@ -48,6 +48,8 @@ public final class ImageIndex implements AutoCloseable {
     static final String POST = "post_id";
     static final String IMAGE_INDEX = "image_index";
     static final String CAPTION = "caption";
+    /** A zero-shot label of the image (one term per label). */
+    static final String LABEL = "label";
     private static final String IMAGE_KIND = "image";
     private static final String CAPTION_KIND = "caption";
 
@@ -92,6 +94,15 @@ public final class ImageIndex implements AutoCloseable {
 
     /** Adds or replaces the image {@code <sha256>|<modelId>}; {@code embedding} is copied and L2-normalised. */
     public void putEmbedding(String sha256, String modelId, float[] embedding, String postId, int imageIndex) {
+        putEmbedding(sha256, modelId, embedding, postId, imageIndex, List.of());
+    }
+
+    /**
+     * As above, with the image's zero-shot labels (ImageEmbedding.labels), each indexed as a term that
+     * {@link #search(float[], int, String, String)} filters on.
+     */
+    public void putEmbedding(String sha256, String modelId, float[] embedding, String postId, int imageIndex,
+                             List<String> labels) {
         String key = key(sha256, modelId);
         float[] unit = normalized(embedding, "embedding of " + key);
         Document d = new Document();
@@ -101,6 +112,9 @@ public final class ImageIndex implements AutoCloseable {
         d.add(new StringField(MODEL, modelId, Field.Store.YES));
         d.add(new StoredField(POST, postId));
         d.add(new StoredField(IMAGE_INDEX, imageIndex));
+        for (String label : labels) {
+            d.add(new StringField(LABEL, label, Field.Store.NO));
+        }
         d.add(new KnnFloatVectorField(vectorField(unit.length), unit, VectorSimilarityFunction.DOT_PRODUCT));
         update(key, d);
     }
@@ -163,6 +177,11 @@ public final class ImageIndex implements AutoCloseable {
     static final int CANDIDATES = 100;
 
     public List<SearchHit> search(float[] query, int k, String modelId) {
+        return search(query, k, modelId, null);
+    }
+
+    /** As above, among the images that carry zero-shot label {@code label} only (null: any image). */
+    public List<SearchHit> search(float[] query, int k, String modelId, String label) {
         if (k < 1) {
             throw new IllegalArgumentException("k must be at least 1, not " + k);
         }
@@ -171,6 +190,9 @@ public final class ImageIndex implements AutoCloseable {
                 .add(new TermQuery(new Term(KIND, IMAGE_KIND)), BooleanClause.Occur.FILTER);
         if (modelId != null) {
             filter.add(new TermQuery(new Term(MODEL, modelId)), BooleanClause.Occur.FILTER);
+        }
+        if (label != null) {
+            filter.add(new TermQuery(new Term(LABEL, label)), BooleanClause.Occur.FILTER);
         }
         // explore at least CANDIDATES neighbours in the HNSW graph and keep the best k: near-exact top hits whatever
         // order the documents were inserted in (the graph depends on it)

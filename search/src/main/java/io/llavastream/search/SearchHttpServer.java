@@ -17,7 +17,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * {@code GET /search?q=TEXT&k=5} over the JDK's HTTP server: reads a {@link SearchService}, writes JSON
+ * {@code GET /search?q=TEXT&k=5[&label=L]} over the JDK's HTTP server: reads a {@link SearchService}, writes JSON
  * {@code {"query": ..., "hits": [{"sha256", "post_id", "image_index", "caption", "score"}, ...]}}; a bad request
  * gets 400 with {@code {"error": ...}} naming the bad value.
  */
@@ -71,7 +71,7 @@ public final class SearchHttpServer implements AutoCloseable {
             }
             SearchService.Result r;
             try {
-                r = service.search(q, k);
+                r = service.search(q, k, params.get("label"));
             } catch (IllegalArgumentException e) {
                 reply(ex, 400, error(e.getMessage()));
                 return;

@@ -28,6 +28,11 @@ public final class SearchService {
 
     /** The {@code k} images that best fit {@code text}, best first. */
     public Result search(String text, int k) {
+        return search(text, k, null);
+    }
+
+    /** The {@code k} images that carry zero-shot label {@code label} (null: any) and best fit {@code text}. */
+    public Result search(String text, int k, String label) {
         if (text == null || text.isBlank()) {
             throw new IllegalArgumentException("the query is empty: '" + text + "'");
         }
@@ -37,7 +42,7 @@ public final class SearchService {
         long t0 = System.nanoTime();
         float[] q = encoder.embed(text);
         long t1 = System.nanoTime();
-        List<SearchHit> hits = index.search(q, k, modelId);
+        List<SearchHit> hits = index.search(q, k, modelId, label);
         return new Result(text, hits, t1 - t0, System.nanoTime() - t1);
     }
 }

@@ -32,7 +32,7 @@ final class TopicRecordApplier {
             }
             ImageEmbedding e = embeddings.deserialize(topic, value);
             index.putEmbedding(e.getImageSha256(), e.getModelId(), TensorCodec.floats(e.getEmbedding()),
-                    e.getPostId(), e.getImageIndex());
+                    e.getPostId(), e.getImageIndex(), e.getLabels().stream().map(l -> l.getLabel()).toList());
         } else if (topic.equals(Topics.CAPTIONED_POSTS.name())) {
             if (value == null) {
                 return;

@@ -21,6 +21,26 @@ class ImageIndexTest {
     static final String C = "c".repeat(64);
 
     @Test
+    void aLabelFilterKeepsOnlyImagesCarryingThatLabelAndAReplacedEmbeddingTakesItsNewLabels() {
+        try (ImageIndex index = new ImageIndex()) {
+            index.putEmbedding(A, "m1", new float[] {1, 0}, "p1", 0, List.of("circle"));
+            index.putEmbedding(B, "m1", new float[] {0.9f, 0.1f}, "p2", 0, List.of("square", "circle"));
+            index.putEmbedding(C, "m1", new float[] {0.8f, 0.2f}, "p3", 0, List.of());
+            index.refresh();
+            assertThat(index.search(new float[] {1, 0}, 5, "m1", "circle")).extracting(SearchHit::sha256)
+                    .containsExactly(A, B);
+            assertThat(index.search(new float[] {1, 0}, 5, "m1", "square")).extracting(SearchHit::sha256)
+                    .containsExactly(B);
+            assertThat(index.search(new float[] {1, 0}, 5, "m1", "cross")).isEmpty();
+            assertThat(index.search(new float[] {1, 0}, 5, "m1", null)).hasSize(3);
+            index.putEmbedding(A, "m1", new float[] {1, 0}, "p1", 0, List.of("cross"));
+            index.refresh();
+            assertThat(index.search(new float[] {1, 0}, 5, "m1", "circle")).extracting(SearchHit::sha256)
+                    .containsExactly(B);
+        }
+    }
+
+    @Test
     void nearestImagesComeFirstWithTheirPostsAndCosineScores() {
         try (ImageIndex index = new ImageIndex()) {
             index.putEmbedding(A, "m1", new float[] {1, 0, 0}, "p1", 0);

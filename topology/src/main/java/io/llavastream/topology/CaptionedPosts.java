@@ -43,11 +43,20 @@ final class CaptionedPosts {
         if (answer.getCompletedAt().isAfter(b.getCompletedAt())) {
             b.setCompletedAt(answer.getCompletedAt());
         }
-        return Optional.of(b.setAnswers(answers).build());
+        return Optional.of(b.setAnswers(answers).setLabels(postLabels(answers)).build());
     }
 
     static boolean isComplete(CaptionedPost partial, int imageCount) {
         return partial.getAnswers().size() >= imageCount;
+    }
+
+    /** Every label of the post's images, each once, in image order then score order. */
+    static List<String> postLabels(List<ImageAnswer> answers) {
+        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        for (ImageAnswer a : answers) {
+            a.getLabels().forEach(l -> out.add(l.getLabel()));
+        }
+        return new ArrayList<>(out);
     }
 
     private static ImageAnswer imageAnswer(Answer a) {
@@ -55,6 +64,6 @@ final class CaptionedPosts {
         return ImageAnswer.newBuilder().setImageIndex(a.getTask().getImageIndex())
                 .setImageSha256(a.getTask().getImageSha256()).setText(failed ? "" : a.getText()).setFailed(failed)
                 .setError(failed && a.getError() == null ? "finish_reason ERROR" : a.getError())
-                .setModelId(a.getModelId()).build();
+                .setModelId(a.getModelId()).setLabels(a.getLabels()).build();
     }
 }

@@ -39,6 +39,8 @@ public final class PipelineConfig extends AbstractConfig {
     public static final String THREAD_REPLACE_BACKOFF_MS_CONFIG = "thread.replace.backoff.ms";
     public static final String THREAD_REPLACE_BACKOFF_MAX_MS_CONFIG = "thread.replace.backoff.max.ms";
     public static final String MAX_THREAD_FAILURES_CONFIG = "max.thread.failures";
+    public static final String LABEL_TOPICS_CONFIG = "label.topics";
+    public static final String LABEL_DEFAULT_TOPIC_CONFIG = "label.default.topic";
 
     /** The placeholder a prompt must contain exactly once: where the image's features are merged in. */
     public static final String IMAGE_PLACEHOLDER = PromptRule.IMAGE_PLACEHOLDER;
@@ -88,6 +90,20 @@ public final class PipelineConfig extends AbstractConfig {
             .define(CAPTION_FAILED_FORMAT_CONFIG, Type.STRING, CaptionFormat.DEFAULT_FAILED, Importance.LOW,
                     "Like " + CAPTION_FORMAT_CONFIG + ", for an image that failed: {error} is why, {index} its "
                             + "0-based index.")
+            .define(LABEL_TOPICS_CONFIG, Type.LIST, LabelRouting.DEMO_MAPPING,
+                    ConfigDef.LambdaValidator.with((name, value) -> LabelRouting.parse(asStrings(value)),
+                            () -> "label=topic,label=topic: a label name (letters, digits, '.', '_', '-') and a "
+                                    + "legal topic name, each label once"),
+                    Importance.MEDIUM, "Where captioned posts go by zero-shot label (docs/labels.md): a copy of "
+                            + "each captioned post is written to the topic of every label any of its images "
+                            + "carries, once per topic, in the same transaction as the post on "
+                            + Topics.CAPTIONED_POSTS.name() + ". A label not listed routes nowhere. The topology "
+                            + "creates a listed topic that does not exist at start, partitioned and configured as "
+                            + Topics.CAPTIONED_POSTS.name() + ". Empty: no routing by label (and no default topic).")
+            .define(LABEL_DEFAULT_TOPIC_CONFIG, Type.STRING, Topics.UNLABELED_POSTS.name(), Importance.MEDIUM,
+                    "Where a captioned post goes that carries no label of " + LABEL_TOPICS_CONFIG + " (no image "
+                            + "reached a threshold, no label set in force, or only unrouted labels). Empty: such "
+                            + "posts are only on " + Topics.CAPTIONED_POSTS.name() + ".")
             .define(MAX_IMAGES_PER_POST_CONFIG, Type.INT, PostChecks.DEFAULT_MAX_IMAGES_PER_POST, Range.atLeast(1), Importance.MEDIUM,
                     "A post with more images than this is dead-lettered whole (TOO_MANY_IMAGES).")
             .define(MAX_IMAGE_BYTES_CONFIG, Type.INT, PostChecks.DEFAULT_MAX_IMAGE_BYTES, Range.between(1, Topics.MAX_RECORD_BYTES),
@@ -146,6 +162,17 @@ public final class PipelineConfig extends AbstractConfig {
                     "must be at least " + POST_TIMEOUT_MS_CONFIG + " = " + postTimeout().toMillis() + ", or an "
                             + "answer arriving after its post timed out could start the post again");
         }
+    }
+
+    /** {@value #LABEL_TOPICS_CONFIG} and {@value #LABEL_DEFAULT_TOPIC_CONFIG}, parsed. */
+    public LabelRouting labelRouting() {
+        return new LabelRouting(LabelRouting.parse(getList(LABEL_TOPICS_CONFIG)),
+                getList(LABEL_TOPICS_CONFIG).isEmpty() ? "" : getString(LABEL_DEFAULT_TOPIC_CONFIG));
+    }
+
+    @SuppressWarnings("unchecked")
+    private static java.util.List<String> asStrings(Object value) {
+        return (java.util.List<String>) value;
     }
 
     public String applicationId() {

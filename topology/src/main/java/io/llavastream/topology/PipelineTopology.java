@@ -34,7 +34,9 @@ import org.apache.kafka.streams.state.Stores;
  * The routing topology: posts in, per-image tasks out to the vision stage, captioned posts assembled from their
  * answers. Reads {@link Topics#POSTS} (raw bytes) and {@link Topics#ANSWERS}; writes {@link Topics#VISION_REQUESTS}
  * (every accepted image, keyed by task id, on the partition of its cache key), {@link Topics#ANSWERS} (ERROR answers for refused images),
- * {@link Topics#CAPTIONED_POSTS} and {@link Topics#DEAD_LETTERS}. The vision cache lives in the vision worker
+ * {@link Topics#CAPTIONED_POSTS}, the label topics of {@code label.topics} and {@code label.default.topic}
+ * ({@link LabelRouting}; by default {@link Topics#DEMO_LABEL_TOPICS} and {@link Topics#UNLABELED_POSTS}) and
+ * {@link Topics#DEAD_LETTERS}. The vision cache lives in the vision worker
  * ({@code io.llavastream.stage.CachedVisionMachine}), which sends hits and misses alike on to the merge stage: an
  * image's bytes cross Kafka once (posts) before the vision stage reads them from vision-requests.
  *
@@ -47,6 +49,8 @@ import org.apache.kafka.streams.state.Stores;
  * accepted posts -> key by post id -> post metadata (no image bytes) -+
  * answers -> decode-answer -> answer part (keyed by post id) ----------+- merge -> post-parts-by-post (repartition)
  *                                   -> assemble-post -+- completed (or timed out) -> captioned-posts
+ *                                                     |    +- route-by-label-to-T -> T, for each topic T of
+ *                                                     |       label.topics and label.default.topic
  *                                                     +- TIMEOUT per missing image -> dead-letters
  * </pre>
  * Every node, branch, repartition and store is named ({@link TopologyNames}). Every processor runs inside a
@@ -167,9 +171,34 @@ public final class PipelineTopology {
         assembled.get(ASSEMBLY_BRANCH + TIMED_OUT)
                 .mapValues(post -> deadLetters.counted(post.deadLetter()), Named.as(TIMEOUT_DEAD_LETTER))
                 .to(Topics.DEAD_LETTERS.name(), produced(Topics.DEAD_LETTERS, registry, TIMEOUT_DEAD_LETTERS_SINK));
-        assembled.get(ASSEMBLY_BRANCH + COMPLETED)
-                .mapValues(Checked::value, Named.as(UNWRAP_CAPTIONED_POST))
-                .to(Topics.CAPTIONED_POSTS.name(), produced(Topics.CAPTIONED_POSTS, registry, CAPTIONED_POSTS_SINK));
+        KStream<String, CaptionedPost> completed = assembled.get(ASSEMBLY_BRANCH + COMPLETED)
+                .mapValues(Checked::value, Named.as(UNWRAP_CAPTIONED_POST));
+        completed.to(Topics.CAPTIONED_POSTS.name(), produced(Topics.CAPTIONED_POSTS, registry, CAPTIONED_POSTS_SINK));
+        routeByLabel(completed, config.labelRouting(), registry);
+    }
+
+    /**
+     * captioned posts -> a copy on the topic of each label they carry, or on the default topic: one filter and one
+     * sink per topic of {@code label.topics}, so the shape is fixed by the configuration while the labels that posts
+     * carry follow the label set on the labels topic. The copies are written in the transaction that writes the
+     * post to captioned-posts (exactly once).
+     */
+    private static void routeByLabel(KStream<String, CaptionedPost> completed, LabelRouting routing,
+                                     SchemaRegistry registry) {
+        if (!routing.enabled()) {
+            return;
+        }
+        AvroSerde<CaptionedPost> sizer = Topics.CAPTIONED_POSTS.valueSerde(registry);
+        int limit = RecordLimits.maxValueBytes(Topics.CAPTIONED_POSTS);
+        KStream<String, CaptionedPost> fitting = completed.filter((key, post) ->
+                sizer.serialize(Topics.CAPTIONED_POSTS.name(), post).length <= limit, Named.as(ROUTE_IF_IT_FITS));
+        for (String topic : routing.allTopics()) {
+            fitting.filter((key, post) -> routing.route(post).contains(topic), Named.as(ROUTE_BY_LABEL + topic))
+                    .to(topic, Produced.with(Topics.CAPTIONED_POSTS.keySerde(), new LimitedSerde<>(
+                            Topics.CAPTIONED_POSTS.valueSerde(registry),
+                            RecordLimits.maxValueBytes(Topics.CAPTIONED_POSTS), "CaptionedPost for " + topic))
+                            .withName(LABELED_POSTS_SINK + topic));
+        }
     }
 
     /**

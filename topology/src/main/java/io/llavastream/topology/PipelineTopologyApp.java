@@ -52,6 +52,7 @@ public final class PipelineTopologyApp implements AutoCloseable {
                                             SchemaRegistry registry) {
         Properties props = StreamsProperties.of(config, bootstrapServers, clientConfig, registry);
         String clusterId = LocalState.clusterId(props);
+        LabelTopics.ensure(props, config);
         DeadLetterCounts deadLetters = StreamsProperties.deadLetterCounts(props);
         KafkaStreams streams = new KafkaStreams(
                 PipelineTopology.build(PipelineTopology.newBuilder(props), config, registry, deadLetters), props);

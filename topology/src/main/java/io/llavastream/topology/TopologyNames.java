@@ -53,6 +53,15 @@ public final class TopologyNames {
     public static final String TIMEOUT_DEAD_LETTERS_SINK = "timeout-dead-letters-sink";
     public static final String UNWRAP_CAPTIONED_POST = "unwrap-captioned-post";
     public static final String CAPTIONED_POSTS_SINK = "captioned-posts-sink";
+    /**
+     * The filter that lets only captioned posts that fit their topic on to the label topics: one that does not fit is
+     * already dead-lettered by the captioned-posts sink, once.
+     */
+    public static final String ROUTE_IF_IT_FITS = "route-by-label-if-it-fits";
+    /** Prefix of the filter that picks the captioned posts bound for one label topic; the topic's name follows. */
+    public static final String ROUTE_BY_LABEL = "route-by-label-to-";
+    /** Prefix of the sink of one label topic; the topic's name follows. */
+    public static final String LABELED_POSTS_SINK = "labeled-posts-sink-";
 
     private TopologyNames() {
     }

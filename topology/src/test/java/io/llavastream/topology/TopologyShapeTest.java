@@ -48,7 +48,9 @@ class TopologyShapeTest {
         assertThat(topics).as("no vision-features table, no repartition of image bytes").containsOnly(
                 Topics.POSTS.name(), Topics.ANSWERS.name(), Topics.VISION_REQUESTS.name(),
                 Topics.CAPTIONED_POSTS.name(), Topics.DEAD_LETTERS.name(),
-                TopologyNames.POST_PARTS_BY_POST + "-repartition");
+                TopologyNames.POST_PARTS_BY_POST + "-repartition", Topics.LABELED_POSTS_CIRCLE.name(),
+                Topics.LABELED_POSTS_SQUARE.name(), Topics.LABELED_POSTS_TRIANGLE.name(),
+                Topics.LABELED_POSTS_CROSS.name(), Topics.UNLABELED_POSTS.name());
     }
 
     @Test
