@@ -18,7 +18,7 @@ class AvroJsonTest {
         assertThat(expected.toString()).isEqualTo(new ObjectMapper().readTree("{\"id\":\"p1\",\"source\":\"forum\","
                 + "\"url\":null,\"author\":null,\"title\":null,\"body\":\"\",\"created_at\":1000,\"images\":[{"
                 + "\"content_type\":\"image/png\",\"data\":\"AQID\",\"url\":null}],\"question\":null,"
-                + "\"attributes\":{\"lang\":\"en\"}}").toString());
+                + "\"attributes\":{\"lang\":\"en\"},\"adapter\":null}").toString());
     }
 
     @Test
