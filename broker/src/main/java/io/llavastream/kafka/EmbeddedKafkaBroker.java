@@ -79,7 +79,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         try {
             Path logDir = dataDir.toAbsolutePath().resolve("kraft-combined-logs");
             KraftStorage.format(logDir);
-            KafkaConfig config = new KafkaConfig(BrokerSettings.of(logDir, port, LocalPorts.free()), false);
+            KafkaConfig config = new KafkaConfig(BrokerSettings.of(logDir, port, LocalPorts.freeOtherThan(port)), false);
             server = new KafkaRaftServer(config, Time.SYSTEM);
         } catch (RuntimeException e) {
             if (deleteOnClose) {

@@ -22,6 +22,20 @@ final class LocalPorts {
         }
     }
 
+    /**
+     * A free port other than {@code taken}: the OS may hand back a port it just gave out and saw closed, and the
+     * controller's port must differ from the broker's.
+     */
+    static int freeOtherThan(int taken) {
+        for (int i = 0; i < 100; i++) {
+            int port = free();
+            if (port != taken) {
+                return port;
+            }
+        }
+        throw new IllegalStateException("no free port on " + BrokerSettings.HOST + " other than " + taken);
+    }
+
     /** {@code port} itself when it is free, or a free port when it is 0. */
     static int resolve(int port) {
         if (port == 0) {
