@@ -719,17 +719,9 @@ def graph_specs(tower, layers, strategy, projector, lm, text, embed_tower=None, 
     text_ids = torch.randint(5, text_vocab, (batch, text_len))
     text_mask = torch.ones_like(text_ids)
     text_mask[1, -2:] = 0  # one right-padded row
-    past = [torch.randn(batch, lm.num_key_value_heads, past_len, lm.head_dim) for _ in range(2 * lm.num_layers)]
-    emb = torch.randn(batch, t, lm.hidden_size)
-    mask = torch.ones(batch, past_len + t, dtype=torch.long)
-    pos = torch.arange(past_len, past_len + t).expand(batch, t)
+    past, emb, mask, pos, step_past, step_mask, step_pos = decoder_examples(lm, batch, past_len, t)
     dec_in, dec_out, dec_axes = decoder_io(lm.num_layers)
     step_in, step_out, step_axes = step_io(lm.num_layers)
-    cap = past_len + 2
-    step_past = [torch.randn(batch, lm.num_key_value_heads, cap, lm.head_dim) for _ in range(2 * lm.num_layers)]
-    step_mask = torch.ones(batch, cap, dtype=torch.long)
-    step_mask[0, past_len:] = 0  # one row with free slots
-    step_pos = step_mask.sum(-1, keepdim=True)
     return [
         ("vision_tower.onnx", VisionTowerGraph(tower, layers, strategy, embed_tower), (px,), ["pixel_values"],
          ["image_features", "image_embeds"], {"pixel_values": B, "image_features": B, "image_embeds": B}),
@@ -745,6 +737,21 @@ def graph_specs(tower, layers, strategy, projector, lm, text, embed_tower=None, 
         ("decoder_step.onnx", DecoderStepGraph(lm), (emb[:, :1], step_mask, step_pos, *step_past), step_in,
          step_out, step_axes),
     ]
+
+
+def decoder_examples(lm, batch, past_len, t):
+    """Example inputs for tracing the merged decoder and the step graph (base and LoRA): a past of past_len, t new
+    positions, and a step cache of past_len + 2 slots in which row 0 has free slots."""
+    past = [torch.randn(batch, lm.num_key_value_heads, past_len, lm.head_dim) for _ in range(2 * lm.num_layers)]
+    emb = torch.randn(batch, t, lm.hidden_size)
+    mask = torch.ones(batch, past_len + t, dtype=torch.long)
+    pos = torch.arange(past_len, past_len + t).expand(batch, t)
+    cap = past_len + 2
+    step_past = [torch.randn(batch, lm.num_key_value_heads, cap, lm.head_dim) for _ in range(2 * lm.num_layers)]
+    step_mask = torch.ones(batch, cap, dtype=torch.long)
+    step_mask[0, past_len:] = 0  # one row with free slots
+    step_pos = step_mask.sum(-1, keepdim=True)
+    return past, emb, mask, pos, step_past, step_mask, step_pos
 
 
 LORA_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
@@ -764,17 +771,9 @@ def lora_graph_specs(lm, targets=LORA_MODULES, batch=2, past_len=3, t=4):
     layers = list(lm.model.layers)
     lora_in, lora_axes = lora.lora_example_inputs(layers, targets, batch, locate=lora.hf_locate)
     names = lora.lora_input_names(len(layers), targets)
-    past = [torch.randn(batch, lm.num_key_value_heads, past_len, lm.head_dim) for _ in range(2 * lm.num_layers)]
-    emb = torch.randn(batch, t, lm.hidden_size)
-    mask = torch.ones(batch, past_len + t, dtype=torch.long)
-    pos = torch.arange(past_len, past_len + t).expand(batch, t)
+    past, emb, mask, pos, step_past, step_mask, step_pos = decoder_examples(lm, batch, past_len, t)
     dec_in, dec_out, dec_axes = decoder_io(lm.num_layers)
     step_in, step_out, step_axes = step_io(lm.num_layers)
-    cap = past_len + 2
-    step_past = [torch.randn(batch, lm.num_key_value_heads, cap, lm.head_dim) for _ in range(2 * lm.num_layers)]
-    step_mask = torch.ones(batch, cap, dtype=torch.long)
-    step_mask[0, past_len:] = 0
-    step_pos = step_mask.sum(-1, keepdim=True)
     return [
         ("decoder_model_merged_lora.onnx", lora.LoraGraph(DecoderGraph(lm), layers, targets, lora.hf_locate),
          (emb, mask, pos, *past, *lora_in), dec_in + names, dec_out, {**dec_axes, **lora_axes}),
