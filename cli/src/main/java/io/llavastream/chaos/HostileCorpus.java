@@ -13,7 +13,8 @@ import java.util.List;
  * disagree with their shape, features of the wrong shape or another vision tower, a prompt longer than the
  * context, a question over max.question.chars, posts with no, too many or oversized images, corrupt and truncated
  * images, image bombs (a zTXt chunk inflating to 1 GiB, a PNG declaring 100000 x 100000, a GIF on a 65535 x 65535
- * screen), a task whose SHA-256 is not its image's, records near the 16 MiB limit, a null key and a huge key.
+ * screen), a task whose SHA-256 is not its image's, records near the 16 MiB limit, a null key and a huge key, and
+ * label definitions that cannot be read or break the label rules.
  *
  * <p>The bytes are built here and written by a plain {@code KafkaProducer<byte[], byte[]>}
  * ({@link HostileWriter}), as any client could; real schema ids come from the registry, as a Confluent client
@@ -23,7 +24,7 @@ public final class HostileCorpus {
     /** The topics the corpus covers: every topic a pipeline process or a reader (tail, export, search) reads. */
     public static final List<Topic<?>> READ_TOPICS = List.of(Topics.POSTS, Topics.VISION_REQUESTS,
             Topics.VISION_FEATURES, Topics.MERGE_REQUESTS, Topics.DECODE_REQUESTS, Topics.ANSWERS,
-            Topics.IMAGE_EMBEDDINGS, Topics.CAPTIONED_POSTS);
+            Topics.IMAGE_EMBEDDINGS, Topics.CAPTIONED_POSTS, Topics.LABELS);
 
     private HostileCorpus() {
     }
@@ -41,6 +42,7 @@ public final class HostileCorpus {
         all.addAll(PostHostiles.build(c));
         all.addAll(StageHostiles.build(c));
         all.addAll(TopologyHostiles.build(c, applicationId));
+        all.addAll(LabelHostiles.build(c));
         return List.copyOf(all);
     }
 }
