@@ -101,6 +101,8 @@ class Modules:
         text_sd = {k: v for k, v in clip_sd.items() if k.startswith("text_model.") or k == "text_projection.weight"}
         self.text = G.ClipText(text_sd, G.ClipSpec.from_config(clip_tcfg), clip_eos_token_id)
         self.clip_eos_token_id = clip_eos_token_id
+        # CLIP's learned temperature (log space, as CLIPModel keeps it); zero-shot label scores use it
+        self.logit_scale = float(clip_sd["logit_scale"]) if "logit_scale" in clip_sd else None
         for m in (self.tower, self.embed_tower, self.projector, self.lm, self.text):
             if m is not None:
                 m.eval()
@@ -195,6 +197,8 @@ def derive_configs(mods: Modules, llava_cfg: dict, clip_cfg: dict, preprocessor:
         # text_encoder.onnx takes CLIP's token ids, not the LM's: tokenise with this file.
         "tokenizer_file": "clip_tokenizer.json",
     }
+    if mods.logit_scale is not None:
+        cfg["clip_text_config"]["logit_scale"] = round(mods.logit_scale, 4)
 
     pre = dict(preprocessor)
     if pre.get("do_pad"):

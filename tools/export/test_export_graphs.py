@@ -459,6 +459,18 @@ class LoraGraphTests(unittest.TestCase):
                 f2[f"past_key_values.{i}.{kv}"] = got[f"present.{i}.{kv}"]
         np.testing.assert_allclose(onnx_eval.run(step, s)["logits"], onnx_eval.run(merged, f2)["logits"], atol=1e-4)
 
+    def test_clip_logit_scale_is_copied_into_clip_text_config_and_absent_without_one(self):
+        llava_cfg, clip_cfg, pre = tiny_configs()
+        for scale in (None, 4.6052):
+            g = torch.Generator().manual_seed(6)
+            clip_sd = {**clip_vision_sd(g), **clip_text_sd(g)}
+            if scale is not None:
+                clip_sd["logit_scale"] = torch.tensor(scale)
+            vsd = {k: v for k, v in clip_sd.items() if k.startswith("vision_model.")}
+            mods = E.Modules(llava_cfg, clip_cfg, vsd, projector_sd(g), llama_sd(g), clip_sd, 49)
+            c = E.derive_configs(mods, llava_cfg, clip_cfg, pre, {}, "m", "c", "fp16")["config.json"]
+            self.assertEqual(c["clip_text_config"].get("logit_scale"), scale)
+
     def test_write_model_dir_with_lora_graphs_in_fp16_keeps_float32_inputs_and_runs(self):
         g = torch.Generator().manual_seed(5)
         mods, _, _ = tiny_modules(g)
