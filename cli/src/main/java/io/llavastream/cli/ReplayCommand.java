@@ -53,6 +53,11 @@ final class ReplayCommand implements Callable<Integer> {
             + "adapters of --set source.adapters=..., as the topology would (those are loaded from the model "
             + "directory's adapters/).")
     String adapter;
+    @Option(names = "--labels", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Score every image "
+            + "against the label set on the labels topic when the replay starts, with this model's CLIP, as the "
+            + "vision workers do (default); --no-labels: no labels.")
+    boolean labels;
     @Option(names = "--json", description = "Print the summary as one JSON object.")
     boolean json;
     @Option(names = "--set", paramLabel = "NAME=VALUE", description = "A topology setting that decides prompts "
@@ -75,7 +80,7 @@ final class ReplayCommand implements Callable<Integer> {
         try (LlavaModel model = modelOptions.load(specs)) {
             Progress[] bar = new Progress[1];
             Replay replay = new Replay(kafka.load().common(), registry.connect(), model, maxBatch,
-                    checks(model.visionModelId()), wireDtype()).adapters(bySource, name);
+                    checks(model.visionModelId()), wireDtype()).adapters(bySource, name).labels(labels);
             s = replay.run(new PostExport.Range(from, to, fromOffset, toOffset),
                     total -> bar[0] = new Progress("replay " + model.modelId(), total), () -> bar[0].step());
             if (bar[0] != null) {

@@ -1,9 +1,12 @@
 package io.llavastream.pipeline;
 
+import io.llavastream.labels.LabelBook;
 import io.llavastream.model.LlavaModel;
+import io.llavastream.model.labels.LabelScorer;
 import io.llavastream.rules.PostChecks;
 import io.llavastream.schemas.Answer;
 import io.llavastream.schemas.DType;
+import io.llavastream.schemas.LabelDefinition;
 import io.llavastream.schemas.Post;
 import io.llavastream.schemas.VisionFeatures;
 import io.llavastream.serde.AvroSerde;
@@ -33,7 +36,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * an answer of a LoRA adapter, see {@link #adapters}), tagged with the model id; the live answers
  * stay untouched. New vision features fill the cache.
  *
- * <p>Reads {@link Topics#POSTS} (the range) and {@link Topics#VISION_FEATURES}; writes {@link Topics#REPLAY_ANSWERS},
+ * <p>Reads {@link Topics#POSTS} (the range), {@link Topics#VISION_FEATURES} and, with {@link #labels}, {@link
+ * Topics#LABELS}; writes {@link Topics#REPLAY_ANSWERS},
  * {@link Topics#VISION_FEATURES} and {@link Topics#IMAGE_EMBEDDINGS}.
  */
 public final class Replay {
@@ -50,6 +54,7 @@ public final class Replay {
     private final DType wire;
     private Map<String, String> sourceAdapters = Map.of();
     private String adapter = "";
+    private boolean labels;
 
     /** A replay that checks and prompts posts as the topology with {@code checks} does. */
     public Replay(Map<String, Object> kafkaCommon, SchemaRegistry registry, LlavaModel model, int batch,
@@ -78,6 +83,15 @@ public final class Replay {
         return this;
     }
 
+    /**
+     * Zero-shot labels as the vision workers give them: every image scored with this model's CLIP against the label
+     * set on the labels topic when the replay starts (default: off).
+     */
+    public Replay labels(boolean on) {
+        this.labels = on;
+        return this;
+    }
+
     public Summary run(TopicRange.Range range, LongConsumer total, Runnable step) {
         long t0 = System.nanoTime();
         Map<String, Object> p = new HashMap<>(common);
@@ -89,6 +103,9 @@ public final class Replay {
                      new ToTopics(producer, answers))) {
             driver.sourceAdapters(sourceAdapters);
             driver.adapterForAll(adapter);
+            if (labels) {
+                driver.labels(loadLabels()::scorer);
+            }
             AvroSerde<Post> posts = Topics.POSTS.valueSerde(registry);
             TopicRange.forEach(common, Topics.POSTS.name(), range, total, r -> {
                 step.run();
@@ -108,6 +125,22 @@ public final class Replay {
             return new Summary(model.modelId(), s.posts(), s.images(), s.cacheHits(),
                     s.cacheMisses(), answers[0], s.failedImages(), (System.nanoTime() - t0) / 1e9);
         }
+    }
+
+    /** The label set on the compacted labels topic now, read as the vision workers read it. */
+    private LabelBook loadLabels() {
+        double scale = model.directory().config().clipText().logitScale();
+        LabelBook book = new LabelBook(set -> set.isEmpty() ? LabelScorer.empty()
+                : LabelScorer.build(set, model.textEncoder(), scale));
+        AvroSerde<LabelDefinition> serde = Topics.LABELS.valueSerde(registry);
+        TopicRange.forEach(common, Topics.LABELS.name(), PostExport.Range.all(), x -> { }, r -> {
+            String where = r.topic() + "-" + r.partition() + "@" + r.offset();
+            if (!book.applyRecord(r.key(), r.value(), serde, where)) {
+                throw new IllegalStateException("the schema registry cannot be reached to read " + where);
+            }
+        });
+        book.publish();
+        return book;
     }
 
     /** The vision cache for this model's vision tower, as the compacted topic holds it now. */

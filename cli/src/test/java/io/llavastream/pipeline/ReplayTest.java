@@ -23,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.stream.Stream;
@@ -112,6 +113,38 @@ class ReplayTest {
             assertThat(live.get("same-0/0").getText()).as("the count source's prompt was used").isIn("one", "two");
             assertThat(live.get("same-1/0").getText()).as("a blank question is a caption").startsWith("a ");
             assertThat(live.get("same-3/0").getText()).isIn("yes", "no");
+        }
+    }
+
+    /**
+     * With labels on, a replay scores every image as the vision worker did: with the same model and label set,
+     * each replayed answer carries exactly the live answer's labels and scores (here every image is a cache hit,
+     * the path that bypasses the vision machine).
+     */
+    @Test
+    void replayWithLabelsGivesEachAnswerTheLabelsTheVisionWorkerGaveIt() throws Exception {
+        try (EmbeddedPipeline pipeline = new EmbeddedPipeline(ModelDirectory.bundled(), Workers.STAGES, 8, Map.of(),
+                Map.of(), DemoLabels.definitions(Instant.now()), null, System.err::println);
+             PipelineClient client = pipeline.client()) {
+            for (Scene s : new SceneGenerator(2468).scenes(0, POSTS)) {
+                client.send(PngPosts.of("labelled-" + s.id(), "replay", SceneRenderer.png(s)));
+            }
+            client.flush();
+            Map<String, Answer> live = new HashMap<>();
+            client.read(Topics.ANSWERS, Duration.ofSeconds(120), r -> live.put(r.key(), r.value()),
+                    () -> live.size() >= POSTS);
+            assertThat(live.values()).as("the live answers carry labels").anyMatch(a -> !a.getLabels().isEmpty());
+            Replay.Summary summary;
+            try (LlavaModel model = LlavaModel.load(ModelDirectory.bundled(), EngineOptions.threads(1))) {
+                summary = new Replay(Map.of("bootstrap.servers", pipeline.bootstrapServers()), pipeline.registry(),
+                        model, 8, PostChecks.defaults()).labels(true).run(PostExport.Range.all(), x -> { }, () -> { });
+            }
+            assertThat(summary.cacheHits()).isEqualTo(POSTS);
+            Map<String, Answer> replayed = new HashMap<>();
+            client.read(Topics.REPLAY_ANSWERS, Duration.ofSeconds(60),
+                    r -> replayed.put(r.value().getTask().getTaskId(), r.value()), () -> replayed.size() >= POSTS);
+            assertThat(replayed.keySet()).isEqualTo(live.keySet());
+            live.forEach((task, a) -> assertThat(replayed.get(task).getLabels()).as(task).isEqualTo(a.getLabels()));
         }
     }
 

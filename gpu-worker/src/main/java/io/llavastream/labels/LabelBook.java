@@ -4,6 +4,9 @@ import io.llavastream.model.labels.LabelPrompts;
 import io.llavastream.model.labels.LabelScorer;
 import io.llavastream.rules.LabelRules;
 import io.llavastream.schemas.LabelDefinition;
+import io.llavastream.serde.AvroSerde;
+import io.llavastream.serde.SerdeException;
+import io.llavastream.topics.Topics;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -61,6 +64,38 @@ public final class LabelBook {
         labels.put(key, p);
         dirty = true;
         changes++;
+    }
+
+    /**
+     * One record of the labels topic as it is on the wire, decoded as every reader of the topic must: no key is
+     * skipped, a tombstone removes its label, bytes {@code serde} cannot read are skipped with the reason.
+     *
+     * @param key   the record's key (the label's name), null when it has none
+     * @param where names the record in a warning (topic-partition@offset)
+     * @return false when the schema registry cannot be reached: nothing was applied, read the record again later
+     */
+    public boolean applyRecord(String key, byte[] value, AvroSerde<LabelDefinition> serde, String where) {
+        if (key == null) {
+            skip(where + ": no key; a label record is keyed by the label's name");
+            return true;
+        }
+        if (value == null) {
+            apply(key, null, where);
+            return true;
+        }
+        try {
+            apply(key, serde.deserialize(Topics.LABELS.name(), value), where);
+        } catch (SerdeException e) {
+            if (e.reason() == SerdeException.Reason.REGISTRY_UNAVAILABLE) {
+                LOG.warn("labels: the schema registry cannot be reached ({}); {} is to be read again", e.getMessage(),
+                        where);
+                return false;
+            }
+            skip(where + ": " + e.reason() + ": " + e.getMessage());
+        } catch (RuntimeException e) {  // whatever Avro refuses is not a label record
+            skip(where + ": NOT_AVRO: cannot decode " + value.length + " bytes as LabelDefinition: " + e);
+        }
+        return true;
     }
 
     /** A record that is not a label definition at all (not Avro, a bomb, an unknown schema id): skipped. */

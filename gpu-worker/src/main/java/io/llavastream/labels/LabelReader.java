@@ -3,7 +3,6 @@ package io.llavastream.labels;
 import io.llavastream.schemas.LabelDefinition;
 import io.llavastream.serde.AvroSerde;
 import io.llavastream.serde.SchemaRegistry;
-import io.llavastream.serde.SerdeException;
 import io.llavastream.topics.Topics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -124,29 +123,8 @@ public final class LabelReader implements AutoCloseable {
 
     /** Applies one record; false when the registry cannot be reached (the record is to be read again). */
     private boolean apply(ConsumerRecord<byte[], byte[]> r) {
-        String where = r.topic() + "-" + r.partition() + "@" + r.offset();
-        if (r.key() == null) {
-            book.skip(where + ": no key; a label record is keyed by the label's name");
-            return true;
-        }
-        String key = new String(r.key(), StandardCharsets.UTF_8);
-        if (r.value() == null) {
-            book.apply(key, null, where);
-            return true;
-        }
-        try {
-            book.apply(key, serde.deserialize(r.topic(), r.value()), where);
-        } catch (SerdeException e) {
-            if (e.reason() == SerdeException.Reason.REGISTRY_UNAVAILABLE) {
-                LOG.warn("labels: the schema registry cannot be reached ({}); reading {} again", e.getMessage(),
-                        where);
-                return false;
-            }
-            book.skip(where + ": " + e.reason() + ": " + e.getMessage());
-        } catch (RuntimeException e) {  // whatever Avro refuses is not a label record
-            book.skip(where + ": NOT_AVRO: cannot decode " + r.value().length + " bytes as LabelDefinition: " + e);
-        }
-        return true;
+        String key = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
+        return book.applyRecord(key, r.value(), serde, r.topic() + "-" + r.partition() + "@" + r.offset());
     }
 
     private void pause() {

@@ -79,6 +79,18 @@ public final class LabellingMachine implements StageMachine<ImageTask> {
         return out;
     }
 
+    /**
+     * {@code m} with the labels its image embedding carries under {@code scorer}: for a merge request made without
+     * the vision machine (an in-process cache hit), so that it is labelled as one from this machine would be.
+     */
+    public static MergeRequest labelled(MergeRequest m, LabelScorer scorer) {
+        if (scorer.isEmpty()) {
+            return m;
+        }
+        List<ImageLabel> labels = labels(scorer, TensorCodec.floats(m.getFeatures().getImageEmbedding()));
+        return labels.isEmpty() ? m : MergeRequest.newBuilder(m).setLabels(labels).build();
+    }
+
     private static Output<?> withLabels(Output<?> o, List<ImageLabel> labels) {
         if (o.value() instanceof MergeRequest m) {
             return new Output<>(Topics.MERGE_REQUESTS, o.key(), MergeRequest.newBuilder(m).setLabels(labels).build());

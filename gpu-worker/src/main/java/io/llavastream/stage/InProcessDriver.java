@@ -1,7 +1,9 @@
 package io.llavastream.stage;
 
+import io.llavastream.labels.LabellingMachine;
 import io.llavastream.model.LlavaModel;
 import io.llavastream.model.decode.SamplingParams;
+import io.llavastream.model.labels.LabelScorer;
 import io.llavastream.rules.CacheKey;
 import io.llavastream.rules.ImageTasks;
 import io.llavastream.rules.PostChecks;
@@ -19,12 +21,14 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The pipeline in one process, with no Kafka: posts in, the records the Kafka pipeline would publish out (answers,
  * vision features, image embeddings). It applies the same rules as the topology ({@link PostChecks}, {@link
  * ImageTasks}, {@link CacheKey}) and runs the same stage machines as the workers, each wrapped in an {@link
- * IsolatingMachine}: vision for cache misses, merge, then decode with continuous batching. Replay, {@code caption},
+ * IsolatingMachine}: vision for cache misses (with zero-shot labels when given a label set, as the vision worker's
+ * {@link LabellingMachine}), merge, then decode with continuous batching. Replay, {@code caption},
  * {@code eval} and the in-process side of {@code bench pipeline} all run on it, so they answer exactly as the
  * pipeline does: the stages hand each other the same records the workers publish, Zv and Hv rounded to the same
  * {@link WireDtype} by the same codec.
@@ -76,6 +80,7 @@ public final class InProcessDriver implements AutoCloseable {
     private long failed;
     private Map<String, String> sourceAdapters = Map.of();
     private String adapterForAll = "";
+    private Supplier<LabelScorer> labels = LabelScorer::empty;
 
     /**
      * A driver over {@code model}'s parts (the caller keeps and closes the model), batches of up to {@code maxBatch}
@@ -100,7 +105,8 @@ public final class InProcessDriver implements AutoCloseable {
         this.sink = sink;
         this.clock = clock;
         this.errors = new ErrorAnswers(model.modelId(), clock);
-        this.vision = new IsolatingMachine<>(new VisionMachine(model.visionParts(), maxBatch, wire, clock));
+        this.vision = new IsolatingMachine<>(new LabellingMachine(
+                new VisionMachine(model.visionParts(), maxBatch, wire, clock), () -> labels.get()));
         this.merge = new IsolatingMachine<>(new MergeMachine(model.mergeParts(), maxBatch, wire, clock));
         this.decode = new IsolatingMachine<>(new DecodeMachine(model.decodeParts(), maxBatch, sampling, clock));
     }
@@ -123,6 +129,14 @@ public final class InProcessDriver implements AutoCloseable {
      */
     public void sourceAdapters(Map<String, String> bySource) {
         this.sourceAdapters = Map.copyOf(bySource);
+    }
+
+    /**
+     * Zero-shot labels, as the vision worker gives them: every image (encoded or from the cache) is scored against
+     * the label set {@code scorers} holds when its features are ready. Default: none.
+     */
+    public void labels(Supplier<LabelScorer> scorers) {
+        this.labels = scorers;
     }
 
     /** Every image, whatever its source, decodes with {@code adapter} ("" = back to {@link #sourceAdapters}). */
@@ -175,7 +189,8 @@ public final class InProcessDriver implements AutoCloseable {
         VisionFeatures cached = cache.get(key);
         if (cached != null) {
             hits++;
-            merge.submit(tag(ref), MergeRequest.newBuilder().setTask(ref).setFeatures(cached).setCacheHit(true).build());
+            merge.submit(tag(ref), LabellingMachine.labelled(MergeRequest.newBuilder().setTask(ref).setFeatures(cached)
+                    .setCacheHit(true).build(), labels.get()));
         } else if (awaitingFeatures.containsKey(key)) {
             hits++;
             awaitingFeatures.get(key).add(ref);
@@ -235,8 +250,8 @@ public final class InProcessDriver implements AutoCloseable {
         List<TaskRef> waiting = awaitingFeatures.remove(key);
         if (waiting != null) {
             for (TaskRef ref : waiting) {
-                merge.submit(tag(ref), MergeRequest.newBuilder().setTask(ref).setFeatures(features)
-                        .setCacheHit(true).build());
+                merge.submit(tag(ref), LabellingMachine.labelled(MergeRequest.newBuilder().setTask(ref)
+                        .setFeatures(features).setCacheHit(true).build(), labels.get()));
             }
         }
     }

@@ -2,9 +2,12 @@ package io.llavastream.stage;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.llavastream.labels.LabellingMachine;
 import io.llavastream.model.EngineOptions;
 import io.llavastream.model.LlavaModel;
 import io.llavastream.model.ModelDirectory;
+import io.llavastream.model.labels.LabelPrompts;
+import io.llavastream.model.labels.LabelScorer;
 import io.llavastream.rules.DeadLetterReason;
 import io.llavastream.rules.PostChecks;
 import io.llavastream.rules.PromptRule;
@@ -12,8 +15,10 @@ import io.llavastream.schemas.Answer;
 import io.llavastream.schemas.FinishReason;
 import io.llavastream.schemas.Post;
 import io.llavastream.schemas.PostImage;
+import io.llavastream.schemas.VisionFeatures;
 import io.llavastream.scenes.SceneGenerator;
 import io.llavastream.scenes.SceneRenderer;
+import io.llavastream.tensor.TensorCodec;
 import io.llavastream.topics.Topics;
 import java.nio.ByteBuffer;
 import java.time.Instant;
@@ -157,6 +162,38 @@ class InProcessDriverTest {
             assertThat(c.answers.get(failed).getFinishReason()).isEqualTo(FinishReason.ERROR);
             assertThat(c.answers.get(failed).getError()).isNotBlank();
         }
+    }
+
+    /**
+     * With a label set, every image is labelled as the vision worker's LabellingMachine labels it, whether it was
+     * encoded, waited for a twin in the vision stage, or came from the cache; without one, nothing is labelled.
+     */
+    @Test
+    void labelsGoOnEveryAnswerEncodedWaitingOrCachedAsTheVisionWorkerGivesThem() {
+        List<LabelPrompts> set = List.of("circle", "square", "triangle", "cross").stream()
+                .map(s -> new LabelPrompts(s, List.of("a large " + s, "a red " + s), 0.2)).toList();
+        LabelScorer scorer = LabelScorer.build(set, model.textEncoder(), model.directory().config().clipText()
+                .logitScale());
+        Collected c = new Collected();
+        try (InProcessDriver d = new InProcessDriver(model, PostChecks.defaults(), 4, new VisionCache(), c)) {
+            d.labels(() -> scorer);
+            d.submit(post("a", "s", null, scene(1), scene(2)));
+            d.submit(post("b", "s", null, scene(1)));  // waits for a's first image in the vision stage
+            d.drain();
+            d.submit(post("c", "s", null, scene(2)));  // from the cache
+            d.drain();
+            assertThat(d.stats().cacheMisses()).isEqualTo(2);
+            assertThat(d.stats().cacheHits()).isEqualTo(2);
+        }
+        Map<String, VisionFeatures> bySha = new HashMap<>();
+        c.features.forEach(o -> bySha.put(((VisionFeatures) o.value()).getImageSha256(), (VisionFeatures) o.value()));
+        assertThat(c.answers).hasSize(4);
+        c.answers.forEach((task, a) -> assertThat(a.getLabels()).as(task).isEqualTo(LabellingMachine.labels(scorer,
+                TensorCodec.floats(bySha.get(a.getTask().getImageSha256()).getImageEmbedding()))));
+        assertThat(c.answers.values()).allMatch(a -> !a.getLabels().isEmpty());
+
+        Collected none = run(PostChecks.defaults(), 4, post("a", "s", null, scene(1), scene(2)));
+        assertThat(none.answers.values()).allMatch(a -> a.getLabels().isEmpty());
     }
 
     @Test
