@@ -1,6 +1,7 @@
 package io.llavastream.console;
 
 import com.sun.net.httpserver.HttpExchange;
+import io.llavastream.search.HttpQuery;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.charset.StandardCharsets;

@@ -9,9 +9,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -59,7 +56,7 @@ public final class SearchHttpServer implements AutoCloseable {
                 reply(ex, 405, error("method " + ex.getRequestMethod() + " not allowed; use GET"));
                 return;
             }
-            Map<String, String> params = query(ex.getRequestURI().getRawQuery());
+            Map<String, String> params = HttpQuery.parse(ex.getRequestURI().getRawQuery());
             String q = params.get("q");
             String kText = params.getOrDefault("k", "5");
             int k;
@@ -95,20 +92,6 @@ public final class SearchHttpServer implements AutoCloseable {
 
     private static ObjectNode error(String message) {
         return JSON.createObjectNode().put("error", message);
-    }
-
-    private static Map<String, String> query(String raw) {
-        Map<String, String> out = new HashMap<>();
-        if (raw == null) {
-            return out;
-        }
-        for (String pair : raw.split("&")) {
-            int eq = pair.indexOf('=');
-            String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
-            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
-            out.putIfAbsent(name, value);
-        }
-        return out;
     }
 
     private static void reply(HttpExchange ex, int status, ObjectNode body) throws IOException {

@@ -90,6 +90,15 @@ class SearchServiceTest {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(noQ.statusCode()).isEqualTo(400);
             assertThat(noQ.body()).contains("query is empty");
+            // java.net.URI refuses a malformed %-escape, so this request goes over a plain socket
+            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", server.port())) {
+                socket.getOutputStream().write(("GET /search?q=%zz HTTP/1.1\r\nHost: localhost\r\n"
+                        + "Connection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                String status = new java.io.BufferedReader(new java.io.InputStreamReader(socket.getInputStream(),
+                        StandardCharsets.US_ASCII)).readLine();
+                assertThat(status).as("a malformed escape is a bad request, not a server error")
+                        .startsWith("HTTP/1.1 400");
+            }
         }
     }
 }

@@ -1,16 +1,19 @@
-package io.llavastream.console;
+package io.llavastream.search;
 
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.HashMap;
 import java.util.Map;
 
-/** A URL query string's parameters, decoded; the first of a repeated name wins. */
-final class HttpQuery {
+/**
+ * A URL query string's parameters, decoded; the first of a repeated name wins and a parameter with a malformed
+ * %-escape is ignored, as if absent. Shared by the search server and the console.
+ */
+public final class HttpQuery {
     private HttpQuery() {
     }
 
-    static Map<String, String> parse(String raw) {
+    public static Map<String, String> parse(String raw) {
         Map<String, String> out = new HashMap<>();
         if (raw == null || raw.isEmpty()) {
             return out;
