@@ -130,8 +130,7 @@ public final class Replay {
     /** The label set on the compacted labels topic now, read as the vision workers read it. */
     private LabelBook loadLabels() {
         double scale = model.directory().config().clipText().logitScale();
-        LabelBook book = new LabelBook(set -> set.isEmpty() ? LabelScorer.empty()
-                : LabelScorer.build(set, model.textEncoder(), scale));
+        LabelBook book = new LabelBook(set -> LabelScorer.build(set, model.textEncoder(), scale));
         AvroSerde<LabelDefinition> serde = Topics.LABELS.valueSerde(registry);
         TopicRange.forEach(common, Topics.LABELS.name(), PostExport.Range.all(), x -> { }, r -> {
             String where = r.topic() + "-" + r.partition() + "@" + r.offset();

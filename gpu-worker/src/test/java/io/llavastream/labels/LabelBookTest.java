@@ -5,8 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.llavastream.model.labels.LabelPrompts;
 import io.llavastream.model.labels.LabelScorer;
 import io.llavastream.schemas.LabelDefinition;
+import io.llavastream.serde.AvroSerde;
+import io.llavastream.serde.InMemorySchemaRegistry;
+import io.llavastream.serde.SchemaRegistry;
+import io.llavastream.serde.SerdeException;
+import io.llavastream.topics.Topics;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.avro.Schema;
 import org.junit.jupiter.api.Test;
 
 /** The label set as records arrive: sets, tombstones, refused records; one scorer per changed version. */
@@ -64,5 +70,49 @@ class LabelBookTest {
         failing.publish();
         assertThat(failing.current()).isSameAs(before);
         assertThat(failing.skipped()).isEqualTo(1);
+    }
+
+    /**
+     * The wire form, as the workers' reader and replay apply it: a record is applied, a tombstone removes, no key
+     * and undecodable bytes are skipped, and while the registry cannot be reached nothing is applied or counted
+     * and the caller is told to read the record again.
+     */
+    @Test
+    void applyRecordDecodesSkipsAndAsksForARereadWhileTheRegistryIsAway() {
+        InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
+        AvroSerde<LabelDefinition> serde = Topics.LABELS.valueSerde(registry);
+        byte[] circle = serde.serialize(Topics.LABELS.name(), label("circle", 0.5, "a circle"));
+        assertThat(book.applyRecord("circle", circle, serde, "t-0@0")).isTrue();
+        assertThat(book.applyRecord(null, circle, serde, "t-0@1")).isTrue();
+        assertThat(book.applyRecord("junk", new byte[] {1, 2, 3}, serde, "t-0@2")).isTrue();
+        book.publish();
+        assertThat(built).containsExactly(List.of("circle"));
+        assertThat(book.skipped()).isEqualTo(2);
+
+        boolean[] away = {true};
+        SchemaRegistry flaky = new SchemaRegistry() {
+            @Override
+            public int register(String subject, Schema schema) {
+                return registry.register(subject, schema);
+            }
+
+            @Override
+            public Schema schemaById(int id) {
+                if (away[0]) {
+                    throw new SerdeException(SerdeException.Reason.REGISTRY_UNAVAILABLE, "registry down");
+                }
+                return registry.schemaById(id);
+            }
+        };
+        AvroSerde<LabelDefinition> flakySerde = Topics.LABELS.valueSerde(flaky);
+        byte[] square = serde.serialize(Topics.LABELS.name(), label("square", 0.5, "a square"));
+        assertThat(book.applyRecord("square", square, flakySerde, "t-0@3")).as("read it again later").isFalse();
+        assertThat(book.skipped()).isEqualTo(2);
+        away[0] = false;
+        assertThat(book.applyRecord("square", square, flakySerde, "t-0@3")).isTrue();
+        assertThat(book.applyRecord("circle", null, serde, "t-0@4")).isTrue();
+        book.publish();
+        assertThat(built).containsExactly(List.of("circle"), List.of("square"));
+        assertThat(book.skipped()).isEqualTo(2);
     }
 }
