@@ -30,7 +30,7 @@ class LabelHostilesTest {
         InMemorySchemaRegistry registry = new InMemorySchemaRegistry();
         List<HostileRecord> hostile = HostileCorpus.build(registry, ModelFacts.of(ModelDirectory.bundled()), "t1",
                 "llava-topology").stream().filter(h -> h.topic().equals(Topics.LABELS.name())).toList();
-        assertThat(hostile).hasSizeGreaterThanOrEqualTo(10).allMatch(h -> h.name().startsWith("labels/"));
+        assertThat(hostile).hasSize(10).allMatch(h -> h.name().startsWith("labels/"));
 
         String topic = Topics.LABELS.name();
         TopicPartition tp = new TopicPartition(topic, 0);
