@@ -11,7 +11,8 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code train}: trains the demo model from generated scenes with Debian's python3-torch and writes the model
- * directory. The recipe and the budget live in tools/train/train_demo.py.
+ * directory. The recipe and the budget live in tools/train/train_demo.py; then tools/train/tune_clip.py tunes the
+ * CLIP image embedding for zero-shot labels (docs/labels.md), above the layer LLaVA reads, so captions do not move.
  */
 @Command(name = "train", mixinStandardHelpOptions = true,
         description = "Train the demo LLaVA on generated scenes (needs /usr/bin/python3 with torch, onnx, PIL).")
@@ -27,6 +28,9 @@ final class TrainCommand implements Callable<Integer> {
     int scenes;
     @Option(names = "--minutes", defaultValue = "27", description = "Wall-clock budget (default ${DEFAULT-VALUE}).")
     double minutes;
+    @Option(names = "--clip-tune-minutes", defaultValue = "12", description = "Budget of the CLIP tuning for "
+            + "zero-shot labels after training (default ${DEFAULT-VALUE}; 0 skips it).")
+    double clipTuneMinutes;
     @Option(names = "--work", description = "Where to write the training scenes (default: a temp dir).")
     Path work;
     @Option(names = "--python", defaultValue = "/usr/bin/python3", description = "Python with torch 1.13+.")
@@ -43,13 +47,21 @@ final class TrainCommand implements Callable<Integer> {
         List<String> cmd = List.of(python, root.resolve("tools/train/train_demo.py").toString(),
                 "--scenes", dir.resolve("train").toString(), "--out", out.toString(),
                 "--minutes", Double.toString(minutes), "--reference-scenes", dir.resolve("reference").toString());
-        System.err.println("running: " + String.join(" ", cmd));
-        Process proc = new ProcessBuilder(cmd).inheritIO().start();
-        int rc = proc.waitFor();
+        int rc = runPython(cmd);
+        if (rc == 0 && clipTuneMinutes > 0) {
+            rc = runPython(List.of(python, root.resolve("tools/train/tune_clip.py").toString(),
+                    "--model", out.toString(), "--scenes", dir.resolve("train").toString(),
+                    "--minutes", Double.toString(clipTuneMinutes), "--write"));
+        }
         if (rc != 0) {
             System.err.println("training failed (exit " + rc + "). It needs Debian's python3-torch, python3-onnx, "
                     + "python3-pil and libopenblas0-openmp (apt-get install ...).");
         }
         return rc;
+    }
+
+    private static int runPython(List<String> cmd) throws Exception {
+        System.err.println("running: " + String.join(" ", cmd));
+        return new ProcessBuilder(cmd).inheritIO().start().waitFor();
     }
 }

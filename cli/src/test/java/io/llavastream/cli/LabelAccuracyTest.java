@@ -7,9 +7,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Zero-shot label accuracy of the demo's label set (the shape of the largest object) through {@code eval --labels},
- * on 500 scenes of a seed never used in training, at the thresholds docs/labels.md states: at least 90% on scenes
- * of one object, at least 85% on all scenes (the issue asked for 90% on all; the demo CLIP reaches about 87%,
- * held back by scenes of a large and a small object, see docs/labels.md).
+ * on 500 scenes of a seed never used in training, at the thresholds docs/labels.md states: at least 90% on all
+ * scenes (the issue's bar), at least 95% on scenes of one object, and at least 95% of scenes carrying a label.
  */
 class LabelAccuracyTest {
     @Test
@@ -20,8 +19,8 @@ class LabelAccuracyTest {
         assertThat(n.get("scenes").asInt()).isEqualTo(500);
         assertThat(n.get("labels")).extracting(JsonNode::asText)
                 .containsExactly("circle", "square", "triangle", "cross");
-        assertThat(n.get("single_accuracy").asDouble()).as("one-object scenes").isGreaterThanOrEqualTo(0.90);
-        assertThat(n.get("accuracy").asDouble()).as("all scenes").isGreaterThanOrEqualTo(0.85);
+        assertThat(n.get("accuracy").asDouble()).as("all scenes").isGreaterThanOrEqualTo(0.90);
+        assertThat(n.get("single_accuracy").asDouble()).as("one-object scenes").isGreaterThanOrEqualTo(0.95);
         assertThat(n.get("coverage").asDouble()).as("scenes carrying a label").isGreaterThanOrEqualTo(0.95);
         System.out.printf("eval --labels, 500 scenes of seed 2027: all %.3f, one object %.3f, large+small %.3f, "
                         + "same size %.3f, coverage %.3f%n", n.get("accuracy").asDouble(),
