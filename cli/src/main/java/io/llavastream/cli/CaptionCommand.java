@@ -2,6 +2,8 @@ package io.llavastream.cli;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llavastream.model.LlavaModel;
+import io.llavastream.model.labels.LabelPrompts;
+import io.llavastream.model.labels.LabelScorer;
 import io.llavastream.model.decode.SamplingParams;
 import io.llavastream.pipeline.PngPosts;
 import io.llavastream.rules.DeadLetterReason;
@@ -21,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.stream.Collectors;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -37,6 +40,8 @@ final class CaptionCommand implements Callable<Integer> {
     ModelOptions modelOptions;
     @Mixin
     TensorDtypeOption tensorDtype;
+    @Mixin
+    CaptionLabelOptions labelOptions;
     @Option(names = "--prompt", description = "Full prompt with one <image> (default: the caption prompt, "
             + "\"USER: <image>\\ndescribe the image. ASSISTANT:\"). A prompt without <image> is taken as the "
             + "user's question and wrapped in the model's template.")
@@ -52,10 +57,13 @@ final class CaptionCommand implements Callable<Integer> {
     @Option(names = "--adapter", paramLabel = "NAME", description = "Decode with this LoRA adapter (docs/adapters.md): "
             + "NAME = the model directory's adapters/NAME, or NAME=PATH. Default: the base model.")
     String adapter;
-    @Option(names = "--json", description = "One JSON object per image: file, prompt, text, token_ids.")
+    @Option(names = "--json", description = "One JSON object per image: file, prompt, text, token_ids (and labels "
+            + "with their scores when labels are asked for).")
     boolean json;
     @Parameters(arity = "1..*", paramLabel = "FILE", description = "Image files (PNG, JPEG, GIF, BMP, WebP).")
     List<Path> files;
+    /** Whether labels were asked for: the JSON then always has a labels array, empty when none is carried. */
+    private boolean labelled;
 
     @Override
     public Integer call() throws Exception {
@@ -64,6 +72,14 @@ final class CaptionCommand implements Callable<Integer> {
         PromptRule rule = template == null ? PromptRule.defaults()
                 : new PromptRule(template, java.util.Map.of(), PromptRule.DEFAULT_MAX_QUESTION_CHARS);
         SamplingParams params = new SamplingParams(maxNewTokens, temperature, topP, seed);
+        List<LabelPrompts> labelSet;
+        try {
+            labelSet = labelOptions.set();
+            labelled = !labelSet.isEmpty();
+        } catch (IllegalArgumentException e) {
+            System.err.println("caption: " + e.getMessage());
+            return 2;
+        }
         Map<String, Answer> answers = new HashMap<>();
         Map<String, StageResult.Failure> refused = new HashMap<>();
         InProcessDriver.Sink sink = new InProcessDriver.Sink() {
@@ -90,6 +106,11 @@ final class CaptionCommand implements Callable<Integer> {
              InProcessDriver driver = new InProcessDriver(model, PostChecks.defaults().withPrompts(rule), 8, params,
                      tensorDtype.dtype(), new VisionCache(), Clock.systemUTC(), sink)) {
             driver.sourceAdapters(adapterName.isEmpty() ? Map.of() : Map.of(SOURCE, adapterName));
+            if (!labelSet.isEmpty()) {
+                LabelScorer scorer = LabelScorer.build(labelSet, model.textEncoder(),
+                        model.directory().config().clipText().logitScale());
+                driver.labels(() -> scorer);
+            }
             for (int i = 0; i < files.size(); i++) {
                 driver.submit(post(i, question));
             }
@@ -140,7 +161,13 @@ final class CaptionCommand implements Callable<Integer> {
                 .map(JsonLines.JSON.getNodeFactory()::numberNode).toList());
         out.put("finish_reason", a.getFinishReason().name().toLowerCase()).put("model_id", a.getModelId())
                 .put("adapter", a.getAdapter());
-        print(out, file + ": " + a.getText());
+        if (labelled) {
+            a.getLabels().forEach(l -> out.withArray("labels").addObject().put("label", l.getLabel())
+                    .put("score", l.getScore()));
+            out.withArray("labels");
+        }
+        print(out, file + ": " + a.getText() + a.getLabels().stream()
+                .map(l -> String.format("  #%s %.2f", l.getLabel(), l.getScore())).collect(Collectors.joining()));
         return true;
     }
 

@@ -81,8 +81,7 @@ final class EvalCommand implements Callable<Integer> {
     private int labels() {
         LabelEvalResult r;
         try (LlavaModel model = modelOptions.load(); Progress p = new Progress("eval --labels", count)) {
-            List<LabelPrompts> set = DemoLabels.SHAPES.stream().map(s -> new LabelPrompts(s, DemoLabels.prompts(s),
-                    threshold != null ? threshold : DemoLabels.THRESHOLD)).toList();
+            List<LabelPrompts> set = DemoLabels.prompts(threshold != null ? threshold : DemoLabels.THRESHOLD);
             r = new LabelEvaluation(model, set).run(seed, count, i -> p.step());
         }
         if (json) {

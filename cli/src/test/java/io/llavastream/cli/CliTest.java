@@ -7,6 +7,7 @@ import io.llavastream.topics.Topics;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.llavastream.scenes.SceneGenerator;
+import io.llavastream.scenes.ShapeKind;
 import io.llavastream.scenes.SceneRenderer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -80,6 +81,47 @@ class CliTest {
         assertThat(r.lines()).hasSize(1);
         assertThat(r.lines().get(0).get("error").asText()).isEqualTo("QUESTION_TOO_LONG");
         assertThat(r.lines().get(0).get("message").asText()).contains("2100 chars").contains("max.question.chars");
+    }
+
+    @Test
+    void captionLabelsEachImageWithTheDemoSetOrTheLabelsGiven() throws Exception {
+        Path circle = oneObjectScene(ShapeKind.CIRCLE, "circle.png");
+        Path square = oneObjectScene(ShapeKind.SQUARE, "square.png");
+        Run demo = run("caption", "--json", "--labels", circle.toString(), square.toString());
+        assertThat(demo.exit()).isZero();
+        assertThat(labels(demo.lines().get(0))).containsExactly("circle");
+        assertThat(labels(demo.lines().get(1))).containsExactly("square");
+        Run own = run("caption", "--json", "--label", "round=a large circle|a small circle", "--label",
+                "angular=a large square|a small square|a large triangle|a small triangle", circle.toString(),
+                square.toString());
+        assertThat(own.exit()).isZero();
+        assertThat(labels(own.lines().get(0))).containsExactly("round");
+        assertThat(labels(own.lines().get(1))).containsExactly("angular");
+        assertThat(run("caption", "--json", circle.toString()).lines().get(0).has("labels"))
+                .as("no labels asked for, none given").isFalse();
+    }
+
+    @Test
+    void captionRefusesABadOrRepeatedLabelAndRunsNothing() throws Exception {
+        assertThat(run("caption", "--label", "bad/name=a circle", "missing.png").exit()).isEqualTo(2);
+        assertThat(run("caption", "--label", "noprompt", "missing.png").exit()).isEqualTo(2);
+        assertThat(run("caption", "--labels", "--label", "circle=a circle", "missing.png").exit()).isEqualTo(2);
+    }
+
+    private Path oneObjectScene(ShapeKind shape, String name) throws Exception {
+        SceneGenerator gen = new SceneGenerator(3);
+        for (int i = 0; ; i++) {
+            io.llavastream.scenes.Scene sc = gen.scene(i);
+            if (sc.objects().size() == 1 && sc.objects().get(0).shape() == shape) {
+                return Files.write(dir.resolve(name), SceneRenderer.png(sc));
+            }
+        }
+    }
+
+    private static List<String> labels(JsonNode answer) {
+        List<String> out = new ArrayList<>();
+        answer.get("labels").forEach(l -> out.add(l.get("label").asText()));
+        return out;
     }
 
     @Test
