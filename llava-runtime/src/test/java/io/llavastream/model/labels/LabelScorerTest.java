@@ -44,7 +44,7 @@ class LabelScorerTest {
 
     @Test
     void theLogitScaleIsTheExpOfTheConfigsLogSpaceValue() {
-        assertThat(scale).isCloseTo(Math.exp(3.74), within(1e-9));
+        assertThat(scale).isCloseTo(Math.exp(4.1694), within(1e-9));
     }
 
     @Test
