@@ -31,6 +31,7 @@ Usage: tune_clip.py --model models/llava-demo --scenes DIR [--dev DIR] [--minute
        (DIR from `./llava-stream scenes --seed 7`, the training seed; --dev scenes of a seed used nowhere else)
 """
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -369,7 +370,8 @@ def measure(tuner, held, dev):
 
 def write_back(model_dir, vision, logit_scale, layer, report):
     """Rewrites the vision tower graph, the reference image embeddings, config.json's logit scale and
-    training_report.json's clip_tune (the text tower was frozen: its graph and reference embeddings stand)."""
+    vision_model_id, and training_report.json's clip_tune (the text tower was frozen: its graph and reference
+    embeddings stand)."""
     import export_onnx
     vc = vision.c
     holder = torch.nn.Module()
@@ -392,6 +394,10 @@ def write_back(model_dir, vision, logit_scale, layer, report):
     with open(path) as f:
         config = json.load(f)
     config["clip_text_config"]["logit_scale"] = round(float(logit_scale), 4)
+    # a new vision tower, a new id: the vision-feature cache must never hand out another tower's embeddings
+    with open(f"{onnx_dir}/vision_tower.onnx", "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()[:12]
+    config["vision_model_id"] = f"{config['_name_or_path']}-vision-{digest}"
     with open(path, "w") as f:
         json.dump(config, f, indent=2)
     path = os.path.join(model_dir, "training_report.json")

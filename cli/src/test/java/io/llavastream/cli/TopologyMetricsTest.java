@@ -47,7 +47,7 @@ class TopologyMetricsTest {
                      registry.registry())) {
             Future<Integer> exit = executor.submit(() -> new CommandLine(command).execute("--bootstrap-servers",
                     broker.bootstrapServers(), "--schema-registry-url", registry.url(), "--vision-model-id",
-                    "llava-stream/demo-v1", "--set", "replication.factor=1", "--set", "state.dir=" + state,
+                    "llava-stream/demo-v1-vision-02d6bfcf2b9b", "--set", "replication.factor=1", "--set", "state.dir=" + state,
                     "--metrics-port", Integer.toString(port)));
             client.sendRaw("junk", "not avro".getBytes(java.nio.charset.StandardCharsets.UTF_8));
             for (Scene s : new SceneGenerator(5).scenes(0, POSTS)) {

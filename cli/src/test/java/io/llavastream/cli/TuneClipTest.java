@@ -25,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
  * tools/train/tune_clip.py (the CLIP tuning for zero-shot labels that {@code train} runs after training) on a copy
  * of the bundled model, briefly: it may change only the CLIP image embedding. The patch features LLaVA reads, and so
  * every caption and answer, stay as they were; the text tower's graph is untouched; the written logit scale is the
- * one it learned. Runs when Debian's python3-torch and python3-onnx are installed (CI requires them with
+ * one it learned, and the model gets a vision_model_id of its own (the vision-feature cache's key). Runs when Debian's python3-torch and python3-onnx are installed (CI requires them with
  * {@code LLAVA_REQUIRE_PYTHON_TOOLS=1}).
  */
 class TuneClipTest {
@@ -54,6 +54,12 @@ class TuneClipTest {
         assertThat(JSON.readTree(model.resolve("config.json").toFile()).at("/clip_text_config/logit_scale").asDouble())
                 .isEqualTo(report.get("logit_scale").asDouble());
 
+        assertThat(visionModelId(model)).as("a new tower gets a new vision_model_id, so no cache mixes the two")
+                .isEqualTo("llava-stream/demo-v1-vision-" + sha256(model.resolve("onnx/vision_tower.onnx")))
+                .isNotEqualTo(visionModelId(bundled));
+        assertThat(visionModelId(bundled)).as("the bundled model follows the same rule")
+                .isEqualTo("llava-stream/demo-v1-vision-" + sha256(bundled.resolve("onnx/vision_tower.onnx")));
+
         float[] pixels = pixels(bundled, scenes);
         try (LlavaModel before = LlavaModel.load(bundled, EngineOptions.cpu());
              LlavaModel after = LlavaModel.load(model, EngineOptions.cpu())) {
@@ -64,6 +70,16 @@ class TuneClipTest {
             assertThat(maxAbsDiff(a.imageEmbeds(), b.imageEmbeds())).as("the CLIP image embedding")
                     .isGreaterThan(1e-3f);
         }
+    }
+
+    static String visionModelId(Path model) throws IOException {
+        return JSON.readTree(model.resolve("config.json").toFile()).get("vision_model_id").asText();
+    }
+
+    /** The first 12 hex digits of the file's SHA-256. */
+    static String sha256(Path file) throws Exception {
+        return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(Files.readAllBytes(file))).substring(0, 12);
     }
 
     static void assumePythonTools() throws IOException, InterruptedException {

@@ -169,7 +169,7 @@ class HelmChartTest {
     private static void checkCommon(List<JsonNode> objects) {
         JsonNode topology = workload(objects, "topology");
         List<String> targs = args(container(topology));
-        assertThat(targs).startsWith("topology").containsSequence("--vision-model-id", "llava-stream/demo-v1")
+        assertThat(targs).startsWith("topology").containsSequence("--vision-model-id", "llava-stream/demo-v1-vision-02d6bfcf2b9b")
                 .containsSequence("--bootstrap-servers", "kafka:9092")
                 .containsSequence("--schema-registry-url", "http://schema-registry:8081")
                 .containsSequence("--client-config", "/etc/llava-stream/kafka/client.properties")

@@ -50,7 +50,7 @@ public final class PipelineConfig extends AbstractConfig {
                     Importance.HIGH, "Kafka Streams application id: the consumer group, the transactional id prefix "
                             + "and the prefix of the internal topics (repartition, changelog).")
             .define(VISION_MODEL_ID_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
-                    Importance.HIGH, "Id of the vision tower the vision workers run, e.g. llava-stream/demo-v1. "
+                    Importance.HIGH, "Id of the vision tower the vision workers run, e.g. llava-stream/demo-v1-vision-02d6bfcf2b9b. "
                             + "Vision requests are keyed, and the vision workers' cache is keyed, by \"<image sha256>|<vision.model.id>\", so features of another "
                             + "vision model are never reused. Must equal the vision_model_id the vision workers write.")
             .define(DEFAULT_PROMPT_CONFIG, Type.STRING, PromptRule.defaults().defaultPrompt(),
