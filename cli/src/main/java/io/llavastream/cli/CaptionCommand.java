@@ -1,5 +1,6 @@
 package io.llavastream.cli;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.llavastream.model.LlavaModel;
 import io.llavastream.model.labels.LabelPrompts;
@@ -162,9 +163,8 @@ final class CaptionCommand implements Callable<Integer> {
         out.put("finish_reason", a.getFinishReason().name().toLowerCase()).put("model_id", a.getModelId())
                 .put("adapter", a.getAdapter());
         if (labelled) {
-            a.getLabels().forEach(l -> out.withArray("labels").addObject().put("label", l.getLabel())
-                    .put("score", l.getScore()));
-            out.withArray("labels");
+            ArrayNode labels = out.putArray("labels");
+            a.getLabels().forEach(l -> labels.addObject().put("label", l.getLabel()).put("score", l.getScore()));
         }
         print(out, file + ": " + a.getText() + a.getLabels().stream()
                 .map(l -> String.format("  #%s %.2f", l.getLabel(), l.getScore())).collect(Collectors.joining()));
