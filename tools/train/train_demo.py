@@ -64,7 +64,8 @@ def lr_at(base, step, elapsed, budget, warmup=30):
     return base * min(1.0, (step + 1) / warmup) * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, elapsed / budget))))
 
 
-def run_phase(name, params, budget, base_lr, step_fn, wd=0.0):
+def run_phase(name, params, budget, base_lr, step_fn, wd=0.0, after_step=None):
+    """AdamW with warmup and cosine decay over a wall-clock budget; after_step(step), if given, runs after each."""
     opt = torch.optim.AdamW(params, lr=base_lr, weight_decay=wd, betas=(0.9, 0.98))
     t0, step, ema = time.time(), 0, None
     while (elapsed := time.time() - t0) < budget:
@@ -79,6 +80,8 @@ def run_phase(name, params, budget, base_lr, step_fn, wd=0.0):
         step += 1
         if step % 50 == 0:
             log(f"{name}: step {step} loss {ema:.4f} ({elapsed:.0f}/{budget:.0f}s)")
+        if after_step:
+            after_step(step)
     log(f"{name}: done, {step} steps, loss {ema:.4f}, {time.time() - t0:.0f}s")
     return {"steps": step, "loss": ema, "seconds": round(time.time() - t0, 1)}
 

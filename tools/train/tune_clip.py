@@ -33,7 +33,6 @@ Usage: tune_clip.py --model models/llava-demo --scenes DIR [--dev DIR] [--minute
 import argparse
 import hashlib
 import json
-import math
 import os
 import random
 import sys
@@ -46,7 +45,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from demo_model import ClipVisionTower, ClipTextTower, VisionConfig, TextTowerConfig  # noqa: E402
 from demo_vocab import Vocab  # noqa: E402
-from train_demo import load_scenes, to_pixel_values, pad, lr_at  # noqa: E402
+from train_demo import load_scenes, to_pixel_values, pad, run_phase  # noqa: E402
 
 SHAPES = ["circle", "square", "triangle", "cross"]
 SIZES = ["large", "small"]
@@ -448,28 +447,15 @@ def main():
         p.requires_grad_(False)
     for p in params:
         p.requires_grad_(True)
-    opt = torch.optim.AdamW(params, lr=a.lr, weight_decay=0.05, betas=(0.9, 0.98))
-    budget, t0, step, ema = a.minutes * 60, time.time(), 0, None
-    vision.train(), text.train()
-    while (elapsed := time.time() - t0) < budget:
-        for g in opt.param_groups:
-            g["lr"] = lr_at(a.lr, step, elapsed, budget)
-        loss = tuner.step(a.batch, n_train)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(params, 1.0)
-        opt.step()
-        ema = loss.item() if ema is None else 0.95 * ema + 0.05 * loss.item()
-        step += 1
-        if step % 100 == 0:
-            log(f"step {step} loss {ema:.4f} ({elapsed:.0f}/{budget:.0f}s)")
-            if step % a.eval_every == 0:
-                vision.eval(), text.eval()
-                log(f"  {measure(tuner, held, dev)}")
-                vision.train(), text.train()
-    vision.eval(), text.eval()
+
+    def measure_now(step):
+        if step % a.eval_every == 0:
+            log(f"  step {step}: {measure(tuner, held, dev)}")
+
+    phase = run_phase("clip-tune", params, a.minutes * 60, a.lr, lambda: tuner.step(a.batch, n_train), wd=0.05,
+                      after_step=measure_now)
     after = measure(tuner, held, dev)
-    log(f"after {step} steps: {after}")
+    log(f"after {phase['steps']} steps: {after}")
     # the LLaVA features must not have moved
     worst = 0.0
     with torch.no_grad():
@@ -478,7 +464,7 @@ def main():
             worst = max(worst, float((feats[:, 1:] - t["image_features"]).abs().max()))
     if worst > 1e-5:
         raise ValueError(f"image features moved by {worst:.2e}; only the layers above the feature layer may train")
-    report = {"scenes": n_train, "steps": step, "loss": round(ema, 4), "seconds": round(time.time() - t0, 1),
+    report = {"scenes": n_train, "steps": phase["steps"], "loss": round(phase["loss"], 4), "seconds": phase["seconds"],
               "batch": a.batch, "lr": a.lr, "negatives": a.negatives, "size_weight": a.size_weight,
               "retrieval_weight": a.retrieval_weight, "logit_scale": round(float(tuner.logit_scale), 4),
               "before": before, "after": after}
