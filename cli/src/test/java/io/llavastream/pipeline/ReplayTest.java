@@ -160,7 +160,7 @@ class ReplayTest {
         }
         ObjectMapper json = new ObjectMapper();
         ObjectNode config = (ObjectNode) json.readTree(to.resolve("config.json").toFile());
-        String v1 = config.get("_name_or_path").asText();
+        String v1 = config.path("vision_model_id").asText(config.get("_name_or_path").asText());
         config.put("_name_or_path", "llava-stream/demo-v2").put("vision_model_id", v1);
         json.writeValue(to.resolve("config.json").toFile(), config);
         return to;
