@@ -99,7 +99,7 @@ class SearchRecallTest {
                     builder.applied(), index.size(), (System.nanoTime() - t0) / 1e9);
             assertThat(index.size()).isEqualTo(scenesBySha.size());
 
-            SearchService service = new SearchService(encoder, index, dir.config().modelId());
+            SearchService service = new SearchService(encoder, index, dir.config().visionModelId());
             for (int i = 0; i < 20; i++) {
                 service.search(scenes.get(i).caption(), 5);  // warm-up, not measured
             }
