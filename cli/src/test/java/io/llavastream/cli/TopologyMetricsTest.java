@@ -3,6 +3,7 @@ package io.llavastream.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.llavastream.kafka.EmbeddedKafkaBroker;
+import io.llavastream.model.ModelDirectory;
 import io.llavastream.pipeline.PipelineClient;
 import io.llavastream.pipeline.PngPosts;
 import io.llavastream.scenes.Scene;
@@ -47,7 +48,8 @@ class TopologyMetricsTest {
                      registry.registry())) {
             Future<Integer> exit = executor.submit(() -> new CommandLine(command).execute("--bootstrap-servers",
                     broker.bootstrapServers(), "--schema-registry-url", registry.url(), "--vision-model-id",
-                    "llava-stream/demo-v1-vision-02d6bfcf2b9b", "--set", "replication.factor=1", "--set", "state.dir=" + state,
+                    ModelDirectory.open(ModelDirectory.bundled()).config().visionModelId(), "--set",
+                    "replication.factor=1", "--set", "state.dir=" + state,
                     "--metrics-port", Integer.toString(port)));
             client.sendRaw("junk", "not avro".getBytes(java.nio.charset.StandardCharsets.UTF_8));
             for (Scene s : new SceneGenerator(5).scenes(0, POSTS)) {

@@ -10,6 +10,7 @@ import io.llavastream.model.LlavaModel;
 import io.llavastream.model.ModelDirectory;
 import io.llavastream.model.image.ClipImageProcessor;
 import io.llavastream.model.vision.VisionFeatures;
+import io.llavastream.pipeline.ModelCopies;
 import io.llavastream.scenes.SceneWriter;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -25,8 +26,8 @@ import org.junit.jupiter.api.io.TempDir;
  * tools/train/tune_clip.py (the CLIP tuning for zero-shot labels that {@code train} runs after training) on a copy
  * of the bundled model, briefly: it may change only the CLIP image embedding. The patch features LLaVA reads, and so
  * every caption and answer, stay as they were; the text tower's graph is untouched; the written logit scale is the
- * one it learned, and the model gets a vision_model_id of its own (the vision-feature cache's key). Runs when Debian's python3-torch and python3-onnx are installed (CI requires them with
- * {@code LLAVA_REQUIRE_PYTHON_TOOLS=1}).
+ * one it learned, and the model gets a vision_model_id of its own (the vision-feature cache's key). Runs when
+ * Debian's python3-torch and python3-onnx are installed (CI requires them with {@code LLAVA_REQUIRE_PYTHON_TOOLS=1}).
  */
 class TuneClipTest {
     static final Path PYTHON = Path.of("/usr/bin/python3");
@@ -36,7 +37,7 @@ class TuneClipTest {
     void tuningChangesTheClipImageEmbeddingAndNothingLlavaReads(@TempDir Path tmp) throws Exception {
         assumePythonTools();
         Path bundled = ModelDirectory.bundled();
-        Path model = copy(bundled, tmp.resolve("model"));
+        Path model = ModelCopies.copy(bundled, tmp.resolve("model"));
         Path scenes = tmp.resolve("scenes");
         SceneWriter.write(7, 600, scenes, i -> { });  // the training seed; the last 256 are held out
         Path root = Path.of(System.getProperty("llava.repo.root", "."));
@@ -104,20 +105,6 @@ class TuneClipTest {
             proc.preprocess(ImageIO.read(pngs.get(i).toFile()), out, i * first.length);
         }
         return out;
-    }
-
-    static Path copy(Path from, Path to) throws IOException {
-        try (Stream<Path> s = Files.walk(from)) {
-            for (Path f : s.toList()) {
-                Path t = to.resolve(from.relativize(f).toString());
-                if (Files.isDirectory(f)) {
-                    Files.createDirectories(t);
-                } else {
-                    Files.copy(f, t);
-                }
-            }
-        }
-        return to;
     }
 
     static float maxAbsDiff(float[] a, float[] b) {

@@ -69,9 +69,9 @@ class LabelPromptsUnseenTest {
     }
 
     private static String withoutPlace(String phrase) {
-        for (String place : List.of(" on the left", " on the right", " in the center")) {
-            if (phrase.endsWith(place)) {
-                return phrase.substring(0, phrase.length() - place.length());
+        for (Placement p : Placement.values()) {
+            if (phrase.endsWith(" " + p.phrase())) {
+                return phrase.substring(0, phrase.length() - p.phrase().length() - 1);
             }
         }
         throw new IllegalArgumentException("an object phrase without a known place: '" + phrase + "'");

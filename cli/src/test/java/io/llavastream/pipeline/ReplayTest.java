@@ -19,14 +19,11 @@ import io.llavastream.topics.Topics;
 import io.llavastream.topology.PipelineConfig;
 import java.util.List;
 import io.llavastream.worker.Workers;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -151,16 +148,10 @@ class ReplayTest {
     /** The bundled model under another model id, declaring the same vision tower. */
     private static Path secondVersion(Path to) throws Exception {
         Path from = ModelDirectory.bundled();
-        try (Stream<Path> files = Files.walk(from)) {
-            for (Path f : files.filter(Files::isRegularFile).filter(p -> !p.toString().contains("reference")).toList()) {
-                Path target = to.resolve(from.relativize(f).toString());
-                Files.createDirectories(target.getParent());
-                Files.copy(f, target, StandardCopyOption.REPLACE_EXISTING);
-            }
-        }
+        ModelCopies.copy(from, to);
         ObjectMapper json = new ObjectMapper();
         ObjectNode config = (ObjectNode) json.readTree(to.resolve("config.json").toFile());
-        String v1 = config.path("vision_model_id").asText(config.get("_name_or_path").asText());
+        String v1 = ModelDirectory.open(from).config().visionModelId();
         config.put("_name_or_path", "llava-stream/demo-v2").put("vision_model_id", v1);
         json.writeValue(to.resolve("config.json").toFile(), config);
         return to;
