@@ -38,7 +38,8 @@ final class TopologyCommand implements Callable<Integer> {
     @Mixin
     MetricsOptions metrics;
     @Option(names = "--vision-model-id", required = true, paramLabel = "ID", description = "The vision tower id "
-            + "the vision workers write into the cache (vision.model.id), e.g. llava-stream/demo-v1-vision-02d6bfcf2b9b.")
+            + "the vision workers write into the cache (vision.model.id; the model's config.json vision_model_id), "
+            + "e.g. llava-stream/demo-v1-vision-02d6bfcf2b9b.")
     String visionModelId;
     @Option(names = "--set", paramLabel = "NAME=VALUE", description = "Any other topology setting, e.g. "
             + "--set max.images.per.post=8 --set replication.factor=1 (see --list-config).")
